@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/capture.c: the dumper's child, from start to exit.
+ *
+ * It is a copy-on-write snapshot of the crashed process made by clone()
+ * from a signal handler, so it follows the same rules as the handler: any
+ * lock in the copy may be held by a thread that no longer exists here, so
+ * no malloc, stdio or other libc state is touched; memory comes from
+ * mmap, files from open/read/write. A fault in here kills only this child
+ * (the crash signals are reset to their defaults first), and the parent's
+ * deadline bounds the time it may take. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "safe.h"
+
+#define SCRATCH_SIZE (256u << 20)       /* reserved, not committed */
+#define MAX_STREAMS 24
+
+char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t *ret_len) {
+        char path[PATH_MAX], num[24];
+        char *buf;
+        ssize_t k;
+
+        if (what[0] == '/')
+                safe_strlcpy(path, what, sizeof(path));
+        else {
+                safe_strlcpy(path, "/proc/", sizeof(path));
+                safe_fmt_u64(num, (uint64_t) c->pid);
+                safe_strlcat(path, num, sizeof(path));
+                safe_strlcat(path, "/", sizeof(path));
+                safe_strlcat(path, what, sizeof(path));
+        }
+        buf = proto_buf_reserve(&c->scratch, cap + 1, 8, NULL);
+        if (!buf)
+                return NULL;
+        k = safe_read_file(path, buf, cap);
+        if (k < 0) {
+                c->scratch.size -= cap + 1;
+                return NULL;
+        }
+        buf[k] = 0;
+        /* Give back the unused part of the reservation. */
+        c->scratch.size -= cap - (size_t) k;
+        *ret_len = (size_t) k;
+        return buf;
+}
+
+/* Fields of /proc/PID/stat after the command name, which may itself hold
+ * spaces and parentheses: count from the last ')'. */
+static void read_stat(struct capture *c) {
+        size_t len = 0, field = 2;
+        char *s = capture_read_proc(c, "stat", 4096, &len), *p, *end;
+
+        if (!s)
+                return;
+        end = s + len;
+        p = end;
+        while (p > s && p[-1] != ')')
+                p--;
+        for (; p < end; p++) {
+                uint64_t v;
+                const char *q;
+
+                if (*p != ' ')
+                        continue;
+                field++;
+                q = p + 1;
+                if (!safe_parse_u64(&q, end, 10, &v))
+                        continue;
+                if (field == 4)
+                        c->ppid = (uint32_t) v;
+                else if (field == 22)
+                        c->start_time = v;
+                else if (field == 50)
+                        c->env_start = v;
+                else if (field == 51)
+                        c->env_end = v;
+        }
+}
+
+static int read_maps(struct capture *c) {
+        struct dumper_mapping *m;
+
+        /* maps can be large (thousands of mappings); it also goes into the
+         * dump as it is. */
+        c->maps_text = capture_read_proc(c, "maps", 8u << 20, &c->maps_len);
+        if (!c->maps_text)
+                return -EIO;
+        m = proto_buf_reserve(&c->scratch, CAPTURE_MAX_MAPPINGS * sizeof(*m), 8, NULL);
+        if (!m)
+                return -ENOMEM;
+        c->maps.m = m;
+        c->maps.n = maps_parse(c->maps_text, c->maps_len, m, CAPTURE_MAX_MAPPINGS);
+        return 0;
+}
+
+/* Memory is read from the crashed process while its threads are stopped,
+ * so that registers and memory agree. When ptrace was refused, reading it
+ * is refused too; then our own copy-on-write image serves, which is exact
+ * for the crashing thread (it is parked in the handler). */
+static void choose_memory_source(struct capture *c) {
+        uint64_t probe;
+        uint64_t sp = c->threads[0].regs.rsp;
+
+        c->mem_pid = c->pid;
+        if (!(c->flags & PROTO_CRASH_PTRACE_DENIED) &&
+            safe_read_memory(c->pid, sp, &probe, sizeof(probe)) == sizeof(probe))
+                return;
+        c->mem_pid = getpid();
+        c->flags |= PROTO_CRASH_MEMORY_FROM_COPY;
+}
+
+static int build(struct capture *c) {
+        uint32_t rva, size, context_rva;
+        size_t comm_len = 0;
+        char *comm;
+        int r;
+
+        r = proto_buf_map(&c->scratch, SCRATCH_SIZE);
+        if (r < 0)
+                return r;
+        r = proto_buf_map(&c->out, c->config->dump_max);
+        if (r < 0)
+                return r;
+        r = proto_writer_begin(&c->w, &c->out, MAX_STREAMS, (uint32_t) (c->crash->time_ns / 1000000000u));
+        if (r < 0)
+                return r;
+
+        comm = capture_read_proc(c, "comm", 16, &comm_len);
+        if (comm) {
+                while (comm_len && comm[comm_len - 1] == '\n')
+                        comm_len--;
+                comm[comm_len] = 0;
+                safe_strlcpy(c->comm, comm, sizeof(c->comm));
+        }
+        read_stat(c);
+        r = read_maps(c);
+        if (r < 0)
+                return r;
+
+        /* Live state first, while the other threads are stopped... */
+        r = capture_threads(c);
+        if (r < 0)
+                return r;
+        choose_memory_source(c);
+        c->regions.r = proto_buf_reserve(&c->scratch, CAPTURE_MAX_REGIONS * sizeof(struct region), 8, NULL);
+        c->regions.max = c->regions.r ? CAPTURE_MAX_REGIONS : 0;
+        capture_plan_memory(c);
+        r = capture_write_memory(c, &rva, &size);
+        if (r < 0)
+                return r;
+        r = capture_write_modules(c);
+        if (r < 0)
+                return r;
+        r = capture_write_dso_debug(c);
+        if (r < 0)
+                return r;
+        /* ...then let them go: the rest needs only what we copied. */
+        capture_release_threads(c);
+
+        r = capture_write_threads(c, &context_rva);
+        if (r < 0)
+                return r;
+        r = proto_writer_add_stream(&c->w, MD_STREAM_MEMORY_LIST, rva, size);
+        if (r < 0)
+                return r;
+        r = capture_write_exception(c, context_rva);
+        if (r < 0)
+                return r;
+        r = capture_write_proc_streams(c);
+        if (r < 0)
+                return r;
+        r = capture_write_crashd_streams(c);
+        if (r < 0)
+                return r;
+        return proto_writer_finish(&c->w);
+}
+
+static void reset_signals(void) {
+        struct sigaction dfl;
+        sigset_t unblock;
+
+        /* A fault in this child must kill it, not run the dumper again. */
+        safe_memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&unblock);
+        for (unsigned i = 0; i < dumper_n_signals; i++)
+                (void) dumper_rt.real_sigaction(dumper_signals[i], &dfl, NULL);
+        (void) dumper_rt.real_sigaction(SIGALRM, &dfl, NULL);
+        sigaddset(&unblock, SIGALRM);
+        (void) sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+}
+
+int dumper_child_main(void *arg) {
+        static struct capture c;        /* the child's own copy of .bss */
+        struct dumper_shared *sh = dumper_rt.shared;
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000000 };
+        int r, tries;
+
+        (void) arg;
+        reset_signals();
+        /* Our own bound, in case the parent died and can't kill us. */
+        alarm((unsigned) (dumper_rt.config.timeout_ms / 1000 + 2));
+
+        /* Wait until the parent has allowed us to ptrace it. */
+        for (tries = 0; atomic_load(&sh->go) == 0 && tries < 100; tries++)
+                (void) syscall(SYS_futex, &sh->go, FUTEX_WAIT, 0, &ts, NULL, 0);
+
+        safe_memset(&c, 0, sizeof(c));
+        c.config = &dumper_rt.config;
+        c.crash = &dumper_rt.crash;
+        c.pid = dumper_rt.crash.pid;
+        r = build(&c);
+        capture_release_threads(&c);
+        if (r == 0)
+                r = capture_save(&c);
+
+        atomic_store(&sh->done, r == 0 ? 1 : 2);
+        (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+        _exit(r == 0 ? 0 : 1);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/capture.h: the state of one capture in the dumper's child. All of
+ * it lives in memory the child maps for itself. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "crashd-streams.h"
+#include "dumper.h"
+#include "minidump.h"
+#include "maps.h"
+#include "regions.h"
+#include "writer.h"
+
+#define CAPTURE_MAX_THREADS 2048
+#define CAPTURE_MAX_MAPPINGS 16384
+#define CAPTURE_MAX_REGIONS 8192
+
+struct dumper_thread {
+        pid_t tid;
+        uint32_t source;                /* enum proto_context_source */
+        uint32_t flags;                 /* PROTO_THREAD_* */
+        bool attached;                  /* ptrace-stopped by us: detach later */
+        int stop_signal;                /* to give back on detach */
+        struct user_regs_struct regs;
+        uint8_t fxsave[512] __attribute__((aligned(16)));
+        uint8_t *xstate;                /* in scratch; NULL if none */
+        uint32_t xstate_size;
+        char name[16];
+        /* The stack as captured: [lo, hi), plus the top [top_lo, top_hi)
+         * when the middle was left out. */
+        uint64_t stack_lo, stack_hi, top_lo, top_hi;
+        uint32_t stack_rva;             /* where [stack_lo, stack_hi) is in the dump */
+        uint32_t context_rva;
+};
+
+struct capture {
+        const struct dumper_config *config;
+        const struct dumper_crash *crash;
+        pid_t pid;                      /* the crashed process */
+        pid_t mem_pid;                  /* where memory is read: it, or our copy */
+        uint32_t flags;                 /* PROTO_CRASH_* */
+
+        struct proto_buf scratch;       /* working memory */
+        struct proto_buf out;           /* the dump being built */
+        struct proto_writer w;
+
+        char *maps_text;
+        size_t maps_len;
+        struct dumper_maps maps;
+
+        struct dumper_thread *threads;
+        size_t n_threads;
+
+        struct region_set regions;
+        uint64_t indirect_left;         /* budget for pointed-to memory */
+
+        /* From /proc/PID/stat. */
+        uint32_t ppid;
+        uint64_t start_time;
+        uint64_t env_start, env_end;
+        char comm[17];
+};
+
+/* threads.c */
+int capture_threads(struct capture *c);
+void capture_release_threads(struct capture *c);
+
+/* memory.c */
+void capture_plan_memory(struct capture *c);
+int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_size);
+
+/* modules.c */
+int capture_write_modules(struct capture *c);
+int capture_write_dso_debug(struct capture *c);
+
+/* streams.c */
+int capture_write_threads(struct capture *c, uint32_t *exception_context_rva);
+int capture_write_exception(struct capture *c, uint32_t context_rva);
+int capture_write_proc_streams(struct capture *c);
+int capture_write_crashd_streams(struct capture *c);
+
+/* output.c */
+int capture_save(struct capture *c);
+
+/* Reads a small /proc/PID/... file into scratch; NULL-terminated text. */
+char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t *ret_len);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/dumper.h: the dumper's internal state, shared by its files.
+ * Everything the crash path needs is set up when the library loads:
+ * configuration resolved from the environment, the crash context in .bss,
+ * the dumper child's stack and zstd workspace mapped, so the crash path
+ * itself never allocates. */
+#pragma once
+
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+#include "crashd-streams.h"
+
+#define DUMPER_XSTATE_MAX (16 * 1024)   /* AMX needs ~11 KiB; AVX-512 2.7 KiB */
+
+struct dumper_config {
+        char dump_dir[PATH_MAX];        /* where dumps go */
+        char fallback_dir[PATH_MAX];    /* per-user spool if dump_dir fails; may be empty */
+        char socket_path[108];          /* daemon notice socket; may be empty */
+        bool dump_dir_explicit;         /* CRASHD_DUMP_DIR was set */
+        bool capture_env;               /* CRASHD_CAPTURE_ENV=1 */
+        bool disabled;                  /* CRASHD_DISABLE=1 */
+        int timeout_ms;                 /* CRASHD_TIMEOUT_MS, default 5000 */
+        size_t stack_crashed_max;       /* bytes of the crashing thread's stack */
+        size_t stack_other_max;         /* bytes of every other thread's stack */
+        size_t indirect_max;            /* bytes of memory that pointers lead to */
+        size_t dump_max;                /* raw dump size cap */
+};
+
+/* What the signal handler saw, copied before the child is made. */
+struct dumper_crash {
+        siginfo_t info;
+        ucontext_t uc;
+        uint8_t xstate[DUMPER_XSTATE_MAX] __attribute__((aligned(64)));
+        uint32_t xstate_size;           /* 0: only the 512-byte fxsave in uc */
+        bool has_fpregs;
+        pid_t pid, tid;
+        bool requested;                 /* crashdump_write_dump(), not a signal */
+        uint64_t time_ns;
+};
+
+/* A page shared with the dumper child (MAP_SHARED), for the handshake. */
+struct dumper_shared {
+        _Atomic uint32_t go;            /* parent: ptracer set, start */
+        _Atomic uint32_t done;          /* child: 1 dump written, 2 failed */
+};
+
+struct dumper_runtime {
+        struct dumper_config config;
+        struct dumper_crash crash;
+        struct dumper_shared *shared;
+        void *child_stack;              /* bottom of the child's stack mapping */
+        size_t child_stack_size;
+        void *zstd_workspace;
+        size_t zstd_workspace_size;
+        int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+};
+
+extern struct dumper_runtime dumper_rt;
+
+/* handler.c */
+extern const int dumper_signals[];
+extern const unsigned dumper_n_signals;
+bool dumper_is_crash_signal(int sig);
+void dumper_crash_handler(int sig, siginfo_t *info, void *ucontext);
+/* The program's own disposition of a crash signal, as it set it. */
+void dumper_app_action_get(int sig, struct sigaction *ret);
+void dumper_app_action_set(int sig, const struct sigaction *act);
+int dumper_install_handlers(void);
+/* Makes a dump of the calling process from the crash context in
+ * dumper_rt.crash; returns 0 when the file is in place. */
+int dumper_run(void);
+
+/* capture.c: the forked child's entry point; never returns to the caller. */
+int dumper_child_main(void *arg);
+
+/* altstack.c */
+int dumper_altstack_install(void);
+int dumper_altstack_init(void);

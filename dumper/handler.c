@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/handler.c: the signal handler and what it hands to the child.
+ *
+ * The crash path, in the crashing thread:
+ *   1. one thread wins the right to dump (an atomic compare-and-swap);
+ *      others wait on a futex, bounded, and then die as they would have;
+ *   2. the winner copies siginfo, ucontext and the XSAVE area into static
+ *      memory with byte loops;
+ *   3. it makes a child with clone() (no CLONE_VM: the child gets a
+ *      copy-on-write snapshot; no atfork handlers run, unlike fork());
+ *   4. it lets the child ptrace it (Yama), tells it to go, and waits for
+ *      the dump with a deadline, killing the child when it runs out;
+ *   5. then it runs the program's own handler, or restores the default
+ *      action and re-raises, so the process dies of its own signal.
+ * Every call is an async-signal-safe system call or plain code over
+ * memory mapped at load time; no malloc, stdio or lock is touched. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crashdump.h"
+#include "dumper.h"
+#include "safe.h"
+
+const int dumper_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
+const unsigned dumper_n_signals = sizeof(dumper_signals) / sizeof(dumper_signals[0]);
+
+enum { STATE_IDLE, STATE_DUMPING, STATE_DONE };
+
+static _Atomic uint32_t dump_state;
+static _Atomic pid_t dump_owner;
+static _Atomic bool installed[NSIG];
+
+/* The program's view of each crash signal's disposition. A sequence number
+ * lets the handler notice a torn read while the program changes it. */
+static struct sigaction app_action[NSIG];
+static _Atomic uint32_t app_action_seq[NSIG];
+
+bool dumper_is_crash_signal(int sig) {
+        return sig > 0 && sig < NSIG && atomic_load(&installed[sig]);
+}
+
+void dumper_app_action_get(int sig, struct sigaction *ret) {
+        uint32_t seq;
+
+        do {
+                seq = atomic_load(&app_action_seq[sig]);
+                safe_memcpy(ret, &app_action[sig], sizeof(*ret));
+        } while ((seq & 1) || seq != atomic_load(&app_action_seq[sig]));
+}
+
+void dumper_app_action_set(int sig, const struct sigaction *act) {
+        /* Called from the program's sigaction(), which may race with
+         * another thread's; the seqlock keeps readers consistent and the
+         * last writer wins, as with the kernel. */
+        atomic_fetch_add(&app_action_seq[sig], 1);
+        safe_memcpy(&app_action[sig], act, sizeof(*act));
+        atomic_fetch_add(&app_action_seq[sig], 1);
+}
+
+int dumper_install_handlers(void) {
+        struct sigaction sa, old;
+        unsigned i;
+
+        safe_memset(&sa, 0, sizeof(sa));
+        sa.sa_sigaction = dumper_crash_handler;
+        /* SA_ONSTACK: the handler must run after a stack overflow. Every
+         * crash signal is blocked while it runs: a fault inside it then
+         * kills the process by the kernel's default action instead of
+         * recursing. */
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&sa.sa_mask);
+        for (i = 0; i < dumper_n_signals; i++)
+                sigaddset(&sa.sa_mask, dumper_signals[i]);
+
+        for (i = 0; i < dumper_n_signals; i++) {
+                int sig = dumper_signals[i];
+
+                /* A handler some library installed before us becomes the
+                 * program's handler that we chain to. */
+                if (dumper_rt.real_sigaction(sig, NULL, &old) < 0)
+                        continue;
+                dumper_app_action_set(sig, &old);
+                if (dumper_rt.real_sigaction(sig, &sa, NULL) == 0)
+                        atomic_store(&installed[sig], true);
+        }
+        return 0;
+}
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *timeout) {
+        return syscall(SYS_futex, addr, op, val, timeout, NULL, 0);
+}
+
+/* Waits while *addr == val, for at most ns nanoseconds. */
+static void futex_wait_ns(_Atomic uint32_t *addr, uint32_t val, uint64_t ns, bool shared) {
+        struct timespec ts = { .tv_sec = (time_t) (ns / 1000000000u),
+                               .tv_nsec = (long) (ns % 1000000000u) };
+
+        (void) futex(addr, shared ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE, val, &ts);
+}
+
+static void futex_wake_all(_Atomic uint32_t *addr, bool shared) {
+        (void) futex(addr, shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+/* 2. Copy what the kernel gave the handler. */
+static void record_crash(const siginfo_t *info, const ucontext_t *uc, pid_t tid) {
+        struct dumper_crash *c = &dumper_rt.crash;
+        const uint8_t *fp = (const uint8_t *) uc->uc_mcontext.fpregs;
+
+        safe_memcpy(&c->info, info, sizeof(*info));
+        safe_memcpy(&c->uc, uc, sizeof(*uc));
+        c->pid = getpid();
+        c->tid = tid;
+        c->requested = false;
+        c->time_ns = safe_now_ns(CLOCK_REALTIME);
+        c->has_fpregs = fp != NULL;
+        c->xstate_size = 0;
+        if (fp) {
+                /* The kernel marks an XSAVE frame with FP_XSTATE_MAGIC1 in
+                 * the fxsave area's software bytes, followed by its size. */
+                uint32_t magic, size;
+
+                safe_memcpy(&magic, fp + 464, 4);
+                safe_memcpy(&size, fp + 464 + 16, 4);
+                if (magic != 0x46505853u || size < 512 || size > DUMPER_XSTATE_MAX)
+                        size = 512;
+                safe_memcpy(c->xstate, fp, size);
+                c->xstate_size = size;
+        }
+}
+
+static bool child_exited(pid_t child) {
+        int status;
+
+        return waitpid(child, &status, WNOHANG | __WALL) == child;
+}
+
+int dumper_run(void) {
+        struct dumper_runtime *rt = &dumper_rt;
+        uint64_t deadline, now;
+        int was_dumpable, r = 0;
+        bool reaped = false, ptracer_set;
+        pid_t child;
+
+        if (!rt->shared || !rt->child_stack)
+                return -ENOMEM;
+        atomic_store(&rt->shared->go, 0);
+        atomic_store(&rt->shared->done, 0);
+
+        /* The child must read /proc/PID and ptrace us: a non-dumpable
+         * process (setuid, prctl) forbids both; we put it back after. */
+        was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        if (was_dumpable == 0)
+                (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+
+        /* glibc's clone() is a thin system-call wrapper that runs no
+         * atfork handlers. Exit signal 0: no SIGCHLD reaches the program
+         * and its waitpid(-1) can't reap our child (that needs __WALL). */
+        child = clone(dumper_child_main, (uint8_t *) rt->child_stack + rt->child_stack_size,
+                      CLONE_UNTRACED, NULL);
+        if (child < 0) {
+                r = -errno;
+                goto out;
+        }
+        /* Yama's ptrace_scope=1 lets only a named process trace us.
+         * Without Yama this fails with EINVAL, which is fine. */
+        ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
+        atomic_store(&rt->shared->go, 1);
+        futex_wake_all(&rt->shared->go, true);
+
+        deadline = safe_now_ns(CLOCK_MONOTONIC) + (uint64_t) rt->config.timeout_ms * 1000000u;
+        while (atomic_load(&rt->shared->done) == 0) {
+                now = safe_now_ns(CLOCK_MONOTONIC);
+                if (now >= deadline) {
+                        /* A stuck dumper must not hold the program: kill it.
+                         * Threads it had stopped resume when it dies. */
+                        (void) kill(child, SIGKILL);
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                /* Short slices so that a child that crashed is noticed
+                 * quickly: it can't set done then. */
+                futex_wait_ns(&rt->shared->done, 0, deadline - now < 20000000u ? deadline - now : 20000000u, true);
+                if (atomic_load(&rt->shared->done) == 0 && child_exited(child)) {
+                        reaped = true;
+                        r = -ECHILD;
+                        break;
+                }
+        }
+        if (r == 0 && atomic_load(&rt->shared->done) != 1)
+                r = -EIO;
+        while (!reaped) {
+                int status;
+
+                if (waitpid(child, &status, __WALL) == child || errno != EINTR)
+                        reaped = true;
+        }
+        if (ptracer_set)
+                (void) prctl(PR_SET_PTRACER, 0, 0, 0, 0);
+out:
+        if (was_dumpable == 0)
+                (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        return r;
+}
+
+/* 1. One thread dumps; a crash in another thread meanwhile waits for it. */
+static void dump_once(const siginfo_t *info, const ucontext_t *uc) {
+        pid_t tid = safe_gettid();
+        uint64_t deadline = safe_now_ns(CLOCK_MONOTONIC) +
+                            ((uint64_t) dumper_rt.config.timeout_ms + 1000u) * 1000000u;
+
+        for (;;) {
+                uint32_t expected = STATE_IDLE;
+                uint64_t now;
+
+                if (atomic_compare_exchange_strong(&dump_state, &expected, STATE_DUMPING)) {
+                        atomic_store(&dump_owner, tid);
+                        record_crash(info, uc, tid);
+                        (void) dumper_run();
+                        atomic_store(&dump_state, STATE_DONE);
+                        futex_wake_all(&dump_state, false);
+                        return;
+                }
+                if (expected == STATE_DONE || atomic_load(&dump_owner) == tid)
+                        return;
+                now = safe_now_ns(CLOCK_MONOTONIC);
+                if (now >= deadline)
+                        return;
+                futex_wait_ns(&dump_state, STATE_DUMPING, deadline - now, false);
+        }
+}
+
+/* Faults that happen again when the handler returns, with the kernel's own
+ * siginfo; anything else must be raised again by hand. */
+static bool refaults_by_itself(int sig, const siginfo_t *info) {
+        if (info->si_code <= 0 || info->si_code == SI_KERNEL)
+                return false;
+        return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL;
+}
+
+/* 5. What the program would have done without us. */
+static void chain(int sig, siginfo_t *info, void *uc, const struct sigaction *app) {
+        struct sigaction dfl;
+
+        if (app->sa_handler != SIG_DFL && app->sa_handler != SIG_IGN) {
+                sigset_t mask = ((ucontext_t *) uc)->uc_sigmask;
+                unsigned i;
+
+                if (app->sa_flags & SA_RESETHAND) {
+                        struct sigaction reset;
+
+                        safe_memset(&reset, 0, sizeof(reset));
+                        reset.sa_handler = SIG_DFL;
+                        dumper_app_action_set(sig, &reset);
+                }
+                /* The mask the kernel would have set for the program's
+                 * handler: the interrupted mask, its sa_mask, and the
+                 * signal itself unless SA_NODEFER. */
+                for (i = 1; i < NSIG; i++)
+                        if (sigismember(&app->sa_mask, (int) i) == 1)
+                                sigaddset(&mask, (int) i);
+                if (!(app->sa_flags & SA_NODEFER))
+                        sigaddset(&mask, sig);
+                (void) sigprocmask(SIG_SETMASK, &mask, NULL);
+                if (app->sa_flags & SA_SIGINFO)
+                        app->sa_sigaction(sig, info, uc);
+                else
+                        app->sa_handler(sig);
+                /* Returning restores the interrupted mask (sigreturn). */
+                return;
+        }
+
+        /* SIG_DFL, or SIG_IGN for a fault (the kernel kills then too). */
+        safe_memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        (void) dumper_rt.real_sigaction(sig, &dfl, NULL);
+        atomic_store(&installed[sig], false);
+        if (refaults_by_itself(sig, info))
+                return;
+        /* Queue it again with its original siginfo, so a core file and the
+         * parent see the same thing; the kernel refuses that from threads
+         * other than the main one for si_code >= 0, so fall back to tgkill.
+         * It is blocked until the handler returns, then kills us. */
+        if (syscall(SYS_rt_tgsigqueueinfo, getpid(), safe_gettid(), sig, info) < 0)
+                (void) syscall(SYS_tgkill, getpid(), safe_gettid(), sig);
+}
+
+void dumper_crash_handler(int sig, siginfo_t *info, void *ucontext) {
+        int saved_errno = errno;
+        struct sigaction app;
+
+        dumper_app_action_get(sig, &app);
+        /* A signal the program ignores, sent by another process or by
+         * itself: the kernel would have dropped it, so do we. */
+        if (app.sa_handler == SIG_IGN && info->si_code <= 0 && sig != SIGABRT)
+                goto out;
+        dump_once(info, ucontext);
+        chain(sig, info, ucontext, &app);
+out:
+        errno = saved_errno;
+}
+
+/* ---- Dumps on request, from the program's ordinary code ---- */
+
+__attribute__((visibility("default"))) int crashdump_write_dump(void) {
+        struct dumper_crash *c = &dumper_rt.crash;
+        uint32_t expected = STATE_IDLE;
+        uint8_t fx[512] __attribute__((aligned(16)));
+        int r;
+
+        if (!dumper_rt.shared)
+                return -ENOSYS;
+        if (!atomic_compare_exchange_strong(&dump_state, &expected, STATE_DUMPING))
+                return -EBUSY;
+        atomic_store(&dump_owner, safe_gettid());
+        safe_memset(&c->info, 0, sizeof(c->info));
+        /* getcontext() records the general registers here; fxsave adds the
+         * x87/SSE state that getcontext leaves out. */
+        if (getcontext(&c->uc) < 0) {
+                r = -errno;
+                goto out;
+        }
+        __builtin_ia32_fxsave64(fx);
+        safe_memcpy(c->xstate, fx, sizeof(fx));
+        c->xstate_size = sizeof(fx);
+        c->has_fpregs = true;
+        c->pid = getpid();
+        c->tid = safe_gettid();
+        c->requested = true;
+        c->time_ns = safe_now_ns(CLOCK_REALTIME);
+        r = dumper_run();
+out:
+        atomic_store(&dump_state, STATE_IDLE);
+        futex_wake_all(&dump_state, false);
+        return r;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/output.c: the dump file and the notice to the daemon. The file is
+ * written as ".NAME.tmp" and renamed, so nobody ever sees half a dump; it
+ * is 0600 and owned by the crashed program's user (this child runs as that
+ * user). Runs in the child; async-signal-safe: system calls only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <stdio.h> /* rename() only: a plain system call */
+#include <unistd.h>
+
+#include "capture.h"
+#include "safe.h"
+
+/* mkdir -p, 0700: the per-user spool may not exist yet. */
+static int make_dirs(const char *dir) {
+        char path[PATH_MAX];
+        size_t n = safe_strlcpy(path, dir, sizeof(path));
+
+        for (size_t i = 1; i <= n; i++) {
+                if (path[i] != '/' && path[i] != 0)
+                        continue;
+                char saved = path[i];
+                path[i] = 0;
+                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                path[i] = saved;
+        }
+        return 0;
+}
+
+static void file_name(const struct capture *c, char *buf, size_t size) {
+        char num[24];
+        uint64_t t = c->crash->time_ns;
+        size_t i, n;
+
+        /* COMM.PID.SECONDS.NANOSECONDS.dmp.zst: unique per crash, sortable,
+         * and the program's name shows in ls. */
+        buf[0] = 0;
+        for (i = 0, n = 0; c->comm[i] && n + 1 < size && i < 16; i++) {
+                char ch = c->comm[i];
+                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+                buf[n++] = ok ? ch : '_';
+        }
+        buf[n] = 0;
+        if (n == 0)
+                safe_strlcpy(buf, "unknown", size);
+        safe_strlcat(buf, ".", size);
+        safe_fmt_u64(num, (uint64_t) c->pid);
+        safe_strlcat(buf, num, size);
+        safe_strlcat(buf, ".", size);
+        safe_fmt_u64(num, t / 1000000000u);
+        safe_strlcat(buf, num, size);
+        safe_strlcat(buf, ".", size);
+        /* Nanoseconds with leading zeros, so names sort by time. */
+        safe_fmt_u64(num, 1000000000u + t % 1000000000u);
+        safe_strlcat(buf, num + 1, size);
+        safe_strlcat(buf, ".dmp.zst", size);
+}
+
+static int save_in(struct capture *c, const char *dir, char *final, size_t final_size) {
+        char name[128], tmp[PATH_MAX];
+        int fd, r;
+
+        if (!dir[0])
+                return -ENOENT;
+        r = make_dirs(dir);
+        if (r < 0)
+                return r;
+        file_name(c, name, sizeof(name));
+        safe_strlcpy(final, dir, final_size);
+        safe_strlcat(final, "/", final_size);
+        safe_strlcpy(tmp, final, sizeof(tmp));
+        safe_strlcat(tmp, ".", sizeof(tmp));
+        safe_strlcat(tmp, name, sizeof(tmp));
+        safe_strlcat(tmp, ".tmp", sizeof(tmp));
+        safe_strlcat(final, name, final_size);
+
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        r = proto_zstd_write(fd, c->out.data, c->out.size,
+                             dumper_rt.zstd_workspace, dumper_rt.zstd_workspace_size);
+        if (r == 0 && close(fd) < 0)
+                r = -errno;
+        else if (r < 0)
+                close(fd);
+        if (r == 0 && rename(tmp, final) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);     /* a full disk must not keep half a dump */
+        return r;
+}
+
+static void notify_daemon(const char *socket_path, const char *dump_path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (!socket_path[0])
+                return;
+        safe_strlcpy(sa.sun_path, socket_path, sizeof(sa.sun_path));
+        /* Non-blocking: if no daemon listens, or its queue is full, nothing
+         * waits; the daemon also watches the spool and rescans at start. */
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return;
+        (void) sendto(fd, dump_path, safe_strlen(dump_path), MSG_DONTWAIT | MSG_NOSIGNAL,
+                      (struct sockaddr *) &sa, sizeof(sa));
+        close(fd);
+}
+
+int capture_save(struct capture *c) {
+        const struct dumper_config *cfg = c->config;
+        char path[PATH_MAX];
+        int r;
+
+        r = save_in(c, cfg->dump_dir, path, sizeof(path));
+        /* The daemon's spool can't be written (full, gone): the user's own. */
+        if (r < 0 && !cfg->dump_dir_explicit && !safe_streq(cfg->dump_dir, cfg->fallback_dir))
+                r = save_in(c, cfg->fallback_dir, path, sizeof(path));
+        if (r < 0)
+                return r;
+        notify_daemon(cfg->socket_path, path);
+        return 0;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* dumper/preload.c: what runs when libcrashdump.so loads, and the functions
+ * it puts in front of libc's. Not on the crash path: this may allocate,
+ * read the environment and call dlsym, because it runs before main() or
+ * in the program's ordinary calls. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "annotations.h"
+#include "dumper.h"
+#include "safe.h"
+#include "writer.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Where a root crashd keeps its spool (issue 4 makes it world-writable
+ * with the sticky bit, like /var/tmp) and its socket. */
+#define SYSTEM_SPOOL  "/var/spool/crashd"
+#define SYSTEM_SOCKET "/run/crashd/notify.sock"
+
+#define CHILD_STACK_SIZE (1024 * 1024)
+
+struct dumper_runtime dumper_rt;
+
+static bool env_true(const char *name) {
+        const char *v = getenv(name);
+
+        return v && (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0);
+}
+
+static size_t env_size(const char *name, size_t def, size_t min, size_t max) {
+        const char *v = getenv(name);
+        char *end;
+        unsigned long long n;
+
+        if (!v || !*v)
+                return def;
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (errno || *end || n < min || n > max)
+                return def;
+        return (size_t) n;
+}
+
+/* The per-user place: $XDG_STATE_HOME/crashd, else ~/.local/state/crashd. */
+static void user_state_dir(char *buf, size_t size) {
+        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+        buf[0] = 0;
+        if (xdg && xdg[0] == '/')
+                safe_strlcpy(buf, xdg, size);
+        else if (home && home[0] == '/') {
+                safe_strlcpy(buf, home, size);
+                safe_strlcat(buf, "/.local/state", size);
+        } else
+                return;
+        safe_strlcat(buf, "/crashd", size);
+}
+
+static void load_config(struct dumper_config *c) {
+        const char *dir = getenv("CRASHD_DUMP_DIR"), *sock = getenv("CRASHD_SOCKET");
+        char state[PATH_MAX];
+
+        c->disabled = env_true("CRASHD_DISABLE");
+        c->capture_env = env_true("CRASHD_CAPTURE_ENV");
+        c->timeout_ms = (int) env_size("CRASHD_TIMEOUT_MS", 5000, 10, 600000);
+        c->stack_crashed_max = env_size("CRASHD_STACK_MAX", 256 * 1024, 4096, 64 << 20);
+        c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
+        c->indirect_max = env_size("CRASHD_HEAP_MAX", 128 * 1024, 0, 64 << 20);
+        c->dump_max = 64 << 20;
+
+        user_state_dir(state, sizeof(state));
+        if (state[0]) {
+                safe_strlcpy(c->fallback_dir, state, sizeof(c->fallback_dir));
+                safe_strlcat(c->fallback_dir, "/spool", sizeof(c->fallback_dir));
+        }
+
+        if (dir && *dir) {
+                safe_strlcpy(c->dump_dir, dir, sizeof(c->dump_dir));
+                c->dump_dir_explicit = true;
+        } else if (access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
+                safe_strlcpy(c->dump_dir, SYSTEM_SPOOL, sizeof(c->dump_dir));
+                safe_strlcpy(c->socket_path, SYSTEM_SOCKET, sizeof(c->socket_path));
+        } else
+                safe_strlcpy(c->dump_dir, c->fallback_dir, sizeof(c->dump_dir));
+
+        if (!c->socket_path[0] && state[0] && !c->dump_dir_explicit) {
+                safe_strlcpy(c->socket_path, state, sizeof(c->socket_path));
+                safe_strlcat(c->socket_path, "/notify.sock", sizeof(c->socket_path));
+        }
+        if (sock)       /* CRASHD_SOCKET= (empty) turns notices off */
+                safe_strlcpy(c->socket_path, sock, sizeof(c->socket_path));
+}
+
+static void *map_anon(size_t size, int flags) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_ANONYMOUS | MAP_NORESERVE | flags, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+}
+
+__attribute__((constructor)) static void dumper_load(void) {
+        struct dumper_runtime *rt = &dumper_rt;
+
+        rt->real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))
+                dlsym(RTLD_NEXT, "sigaction");
+        if (!rt->real_sigaction)
+                return;
+        load_config(&rt->config);
+        if (rt->config.disabled)
+                return;
+        dumper_tags_from_env(getenv("CRASHD_TAGS"));
+
+        /* Mapped now so the crash path never has to: the handshake page is
+         * shared with the child, the rest is copied into it by the fork.
+         * MAP_NORESERVE pages cost nothing until the child touches them. */
+        rt->shared = map_anon(4096, MAP_SHARED);
+        rt->child_stack_size = CHILD_STACK_SIZE;
+        rt->child_stack = map_anon(CHILD_STACK_SIZE, MAP_PRIVATE | MAP_STACK);
+        rt->zstd_workspace_size = proto_zstd_workspace_size();
+        rt->zstd_workspace = map_anon(rt->zstd_workspace_size, MAP_PRIVATE);
+        if (!rt->shared || !rt->child_stack || !rt->zstd_workspace)
+                return;
+
+        (void) dumper_altstack_init();
+        (void) dumper_altstack_install();
+        (void) dumper_install_handlers();
+}
+
+/* ---- Interposed libc functions: the program's own signal handlers ---- */
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact) {
+        static int (*next)(int, const struct sigaction *, struct sigaction *);
+
+        if (!next)
+                next = dumper_rt.real_sigaction ? dumper_rt.real_sigaction :
+                       (int (*)(int, const struct sigaction *, struct sigaction *))
+                       dlsym(RTLD_NEXT, "sigaction");
+        /* For the crash signals our handler stays installed; the program's
+         * wish is kept and honoured after the dump (handler.c). */
+        if (dumper_is_crash_signal(sig)) {
+                if (oldact)
+                        dumper_app_action_get(sig, oldact);
+                if (act)
+                        dumper_app_action_set(sig, act);
+                return 0;
+        }
+        return next(sig, act, oldact);
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+        struct sigaction act = { .sa_handler = handler }, old;
+
+        /* glibc's signal() has BSD semantics: restart, no reset, no defer. */
+        act.sa_flags = SA_RESTART;
+        sigemptyset(&act.sa_mask);
+        if (sig > 0 && sig < NSIG)
+                sigaddset(&act.sa_mask, sig);
+        if (sigaction(sig, &act, &old) < 0)
+                return SIG_ERR;
+        return old.sa_handler;
+}
+
+/* ---- Interposed pthread_create: an alternate signal stack per thread ---- */
+
+struct thread_start {
+        void *(*fn)(void *);
+        void *arg;
+};
+
+static void *thread_trampoline(void *p) {
+        struct thread_start s = *(struct thread_start *) p;
+
+        free(p);
+        (void) dumper_altstack_install();
+        return s.fn(s.arg);
+}
+
+EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          void *(*fn)(void *), void *arg) {
+        static int (*next)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+        struct thread_start *s;
+        int r;
+
+        if (!next)
+                next = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
+                        dlsym(RTLD_NEXT, "pthread_create");
+        if (!next)
+                return EAGAIN;
+        if (dumper_rt.config.disabled || !dumper_rt.shared)
+                return next(thread, attr, fn, arg);
+        s = malloc(sizeof(*s));
+        if (!s)
+                return next(thread, attr, fn, arg);
+        s->fn = fn;
+        s->arg = arg;
+        r = next(thread, attr, thread_trampoline, s);
+        if (r != 0)
+                free(s);
+        return r;
+}
