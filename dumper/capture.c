@@ -212,6 +212,11 @@ int dumper_child_main(void *arg) {
         for (tries = 0; atomic_load(&sh->go) == 0 && tries < 100; tries++)
                 (void) syscall(SYS_futex, &sh->go, FUTEX_WAIT, 0, &ts, NULL, 0);
 
+        if (dumper_rt.config.test_fault == DUMPER_TEST_FAULT_CRASH)
+                (void) kill(getpid(), SIGSEGV);
+        while (dumper_rt.config.test_fault == DUMPER_TEST_FAULT_HANG)
+                pause();
+
         safe_memset(&c, 0, sizeof(c));
         c.config = &dumper_rt.config;
         c.crash = &dumper_rt.crash;

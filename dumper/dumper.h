@@ -30,6 +30,13 @@ struct dumper_config {
         size_t stack_other_max;         /* bytes of every other thread's stack */
         size_t indirect_max;            /* bytes of memory that pointers lead to */
         size_t dump_max;                /* raw dump size cap */
+        int test_fault;                 /* CRASHD_TEST_FAULT: make the dumper fail, for tests */
+};
+
+enum {
+        DUMPER_TEST_FAULT_NONE,
+        DUMPER_TEST_FAULT_CRASH,        /* the dumper's child segfaults */
+        DUMPER_TEST_FAULT_HANG,         /* the dumper's child never finishes */
 };
 
 /* What the signal handler saw, copied before the child is made. */

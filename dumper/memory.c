@@ -41,15 +41,14 @@ static void plan_stack(struct capture *c, struct dumper_thread *t, size_t cap) {
         uint64_t sp = t->regs.rsp, lo, hi;
         const struct dumper_mapping *m = maps_find(&c->maps, sp);
 
-        /* After an overflow SP may sit in the guard gap below the stack:
-         * then the stack is the next mapping up. */
-        if (!m) {
-                m = maps_next(&c->maps, sp);
-                if (!m || m->start - sp > 1024 * 1024)
+        /* After an overflow SP may sit in the guard gap below the stack, or
+         * in a thread's PROT_NONE guard mapping: then the stack is the next
+         * readable mapping up. */
+        if (!m || !(m->perms & MAP_R)) {
+                m = maps_next(&c->maps, m ? m->end : sp);
+                if (!m || !(m->perms & MAP_R) || m->start - sp > 1024 * 1024)
                         return;
         }
-        if (!(m->perms & MAP_R))
-                return;
         lo = sp > RED_ZONE && sp - RED_ZONE >= m->start ? sp - RED_ZONE : m->start;
         hi = m->end;
         if (hi - lo > cap) {

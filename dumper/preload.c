@@ -75,6 +75,15 @@ static void load_config(struct dumper_config *c) {
         c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
         c->indirect_max = env_size("CRASHD_HEAP_MAX", 128 * 1024, 0, 64 << 20);
         c->dump_max = 64 << 20;
+        /* Only the tests use this: they prove a failing dumper changes
+         * nothing about how the program dies. */
+        if ((sock = getenv("CRASHD_TEST_FAULT"))) {
+                if (strcmp(sock, "child-crash") == 0)
+                        c->test_fault = DUMPER_TEST_FAULT_CRASH;
+                else if (strcmp(sock, "child-hang") == 0)
+                        c->test_fault = DUMPER_TEST_FAULT_HANG;
+        }
+        sock = getenv("CRASHD_SOCKET");
 
         user_state_dir(state, sizeof(state));
         if (state[0]) {
