@@ -24,6 +24,7 @@
 
 char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t *ret_len) {
         char path[PATH_MAX], num[24];
+        size_t dirty;
         char *buf;
         ssize_t k;
 
@@ -36,17 +37,18 @@ char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t 
                 safe_strlcat(path, "/", sizeof(path));
                 safe_strlcat(path, what, sizeof(path));
         }
+        dirty = c->scratch.dirty;
         buf = proto_buf_reserve(&c->scratch, cap + 1, 8, NULL);
         if (!buf)
                 return NULL;
         k = safe_read_file(path, buf, cap);
         if (k < 0) {
-                c->scratch.size -= cap + 1;
+                proto_buf_give_back(&c->scratch, (size_t) (buf - (char *) c->scratch.data), dirty);
                 return NULL;
         }
         buf[k] = 0;
-        /* Give back the unused part of the reservation. */
-        c->scratch.size -= cap - (size_t) k;
+        /* Give back the part read() did not touch. */
+        proto_buf_give_back(&c->scratch, (size_t) (buf + k + 1 - (char *) c->scratch.data), dirty);
         *ret_len = (size_t) k;
         return buf;
 }

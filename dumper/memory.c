@@ -190,17 +190,19 @@ int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_siz
                 struct region *r = &c->regions.r[i];
                 uint64_t n = r->end - r->start;
                 uint8_t *data;
-                size_t got;
+                size_t got, dirty;
 
                 if (n > c->out.capacity - c->out.size) {
                         c->flags |= PROTO_CRASH_BUDGET_HIT;
                         r->end = r->start;
                         continue;
                 }
+                dirty = c->out.dirty;
                 data = proto_buf_reserve(&c->out, (size_t) n, 16, &rvas[i]);
                 got = data ? safe_read_memory(c->mem_pid, r->start, data, (size_t) n) : 0;
                 /* Keep what could be read; give back the rest. */
-                c->out.size -= (size_t) n - got;
+                if (data)
+                        proto_buf_give_back(&c->out, rvas[i] + got, dirty);
                 r->end = r->start + got;
                 if (got)
                         scrub_environment(c, r->start, data, got);

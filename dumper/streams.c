@@ -237,7 +237,7 @@ int capture_write_crashd_streams(struct capture *c) {
         struct proto_thread_info_header *th;
         struct proto_thread_info *ti;
         uint32_t rva, *hdr;
-        size_t i, n;
+        size_t i, n, dirty;
         int r;
 
         safe_memset(&ci, 0, sizeof(ci));
@@ -298,24 +298,26 @@ int capture_write_crashd_streams(struct capture *c) {
         if (r < 0)
                 return r;
 
+        dirty = c->out.dirty;
         hdr = proto_buf_reserve(&c->out, 8 + CRASHDUMP_MAX_TAGS_ * sizeof(struct proto_tag), 8, &rva);
         if (!hdr)
                 return -ENOSPC;
         n = dumper_tags_snapshot((struct proto_tag *) (hdr + 2), CRASHDUMP_MAX_TAGS_);
         hdr[0] = (uint32_t) n;
         hdr[1] = sizeof(struct proto_tag);
-        c->out.size = rva + 8 + n * sizeof(struct proto_tag);
+        proto_buf_give_back(&c->out, rva + 8 + n * sizeof(struct proto_tag), dirty);
         r = proto_writer_add_stream(&c->w, PROTO_STREAM_TAGS, rva, (uint32_t) (8 + n * sizeof(struct proto_tag)));
         if (r < 0)
                 return r;
 
+        dirty = c->out.dirty;
         hdr = proto_buf_reserve(&c->out, 8 + CRASHDUMP_MAX_BREADCRUMBS_ * sizeof(struct proto_breadcrumb), 8, &rva);
         if (!hdr)
                 return -ENOSPC;
         n = dumper_breadcrumbs_snapshot((struct proto_breadcrumb *) (hdr + 2), CRASHDUMP_MAX_BREADCRUMBS_);
         hdr[0] = (uint32_t) n;
         hdr[1] = sizeof(struct proto_breadcrumb);
-        c->out.size = rva + 8 + n * sizeof(struct proto_breadcrumb);
+        proto_buf_give_back(&c->out, rva + 8 + n * sizeof(struct proto_breadcrumb), dirty);
         return proto_writer_add_stream(&c->w, PROTO_STREAM_BREADCRUMBS, rva,
                                        (uint32_t) (8 + n * sizeof(struct proto_breadcrumb)));
 }

@@ -140,16 +140,22 @@ static void from_ucontext(struct dumper_thread *t, const struct dumper_crash *cr
         t->flags |= PROTO_THREAD_CRASHED;
 }
 
-/* Stops one thread and reads its registers; false when ptrace is denied. */
-static bool from_ptrace(struct capture *c, struct dumper_thread *t) {
-        struct iovec iov;
-        int status;
-
+/* Asks one thread to stop; false when ptrace is denied or it is gone. All
+ * threads are asked before any is waited for, so that their trips into the
+ * stop overlap instead of adding up. */
+static bool stop_thread(struct dumper_thread *t) {
         if (ptrace(PTRACE_SEIZE, t->tid, NULL, NULL) < 0)
                 return false;
         t->attached = true;
-        if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0)
-                return false;
+        return ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) == 0;
+}
+
+/* Waits for the stop and reads the registers. */
+static bool read_stopped_thread(struct capture *c, struct dumper_thread *t) {
+        struct iovec iov;
+        size_t dirty;
+        int status;
+
         for (;;) {
                 pid_t w = waitpid(t->tid, &status, __WALL);
                 if (w == t->tid)
@@ -172,8 +178,11 @@ static bool from_ptrace(struct capture *c, struct dumper_thread *t) {
         iov.iov_base = t->fxsave;
         iov.iov_len = sizeof(t->fxsave);
         (void) ptrace(PTRACE_GETREGSET, t->tid, (void *) NT_PRFPREG, &iov);
+        dirty = c->scratch.dirty;
         t->xstate = proto_buf_reserve(&c->scratch, DUMPER_XSTATE_MAX, 64, NULL);
         if (t->xstate) {
+                uint8_t *x = t->xstate;
+
                 iov.iov_base = t->xstate;
                 iov.iov_len = DUMPER_XSTATE_MAX;
                 if (ptrace(PTRACE_GETREGSET, t->tid, (void *) NT_X86_XSTATE, &iov) == 0 &&
@@ -182,7 +191,7 @@ static bool from_ptrace(struct capture *c, struct dumper_thread *t) {
                 else
                         t->xstate = NULL;
                 /* Give back what XSAVE did not use. */
-                c->scratch.size -= DUMPER_XSTATE_MAX - (t->xstate ? t->xstate_size : 0);
+                proto_buf_give_back(&c->scratch, (size_t) (x - c->scratch.data) + (t->xstate ? iov.iov_len : 0), dirty);
         }
         t->source = PROTO_CONTEXT_PTRACE;
         return true;
@@ -211,11 +220,15 @@ int capture_threads(struct capture *c) {
                         continue;
                 t = &c->threads[c->n_threads++];
                 t->tid = tids[i];
-                if (denied || !from_ptrace(c, t)) {
-                        if (errno == EPERM || errno == EACCES)
-                                denied = true;
+                t->source = PROTO_CONTEXT_NONE;
+                if (!denied && !stop_thread(t) && !t->attached && (errno == EPERM || errno == EACCES))
+                        denied = true;
+        }
+        for (i = 1; i < c->n_threads; i++) {
+                struct dumper_thread *t = &c->threads[i];
+
+                if (t->attached && !read_stopped_thread(c, t))
                         t->source = PROTO_CONTEXT_NONE;
-                }
         }
         for (i = 0; i < c->n_threads; i++)
                 read_name(c->pid, c->threads[i].tid, c->threads[i].name);

@@ -24,6 +24,7 @@ int proto_buf_map(struct proto_buf *b, size_t capacity) {
                 return -errno;
         b->data = p;
         b->size = 0;
+        b->dirty = 0;
         b->capacity = capacity;
         return 0;
 }
@@ -32,7 +33,7 @@ void proto_buf_unmap(struct proto_buf *b) {
         if (b->data)
                 (void) munmap(b->data, b->capacity);
         b->data = NULL;
-        b->size = b->capacity = 0;
+        b->size = b->capacity = b->dirty = 0;
 }
 
 void *proto_buf_reserve(struct proto_buf *b, size_t n, size_t align, uint32_t *ret_rva) {
@@ -43,14 +44,24 @@ void *proto_buf_reserve(struct proto_buf *b, size_t n, size_t align, uint32_t *r
         off = (b->size + align - 1) & ~(align - 1);
         if (off < b->size || off > b->capacity || n > b->capacity - off)
                 return NULL;
-        /* Fresh anonymous pages are zero, but padding between reservations
-         * and memory reused after a reset may not be. */
-        for (volatile uint8_t *p = b->data + b->size; p < b->data + off + n; p++)
-                *p = 0;
+        /* Fresh anonymous pages are zero; only bytes handed out before and
+         * given back (size lowered) need clearing. Touching the rest would
+         * cost a page fault and a write per byte for nothing. */
+        for (size_t i = b->size; i < b->dirty && i < off + n; i++)
+                ((volatile uint8_t *) b->data)[i] = 0;
         b->size = off + n;
+        if (b->size > b->dirty)
+                b->dirty = b->size;
         if (ret_rva)
                 *ret_rva = (uint32_t) off;
         return b->data + off;
+}
+
+void proto_buf_give_back(struct proto_buf *b, size_t from, size_t dirty_before) {
+        if (from >= b->size)
+                return;
+        b->size = from;
+        b->dirty = from > dirty_before ? from : dirty_before;
 }
 
 int proto_buf_append(struct proto_buf *b, const void *data, size_t n, size_t align, uint32_t *ret_rva) {

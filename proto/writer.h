@@ -16,6 +16,7 @@ struct proto_buf {
         uint8_t *data;
         size_t size;            /* bytes used */
         size_t capacity;        /* bytes mapped; at most 4 GiB (32-bit RVAs) */
+        size_t dirty;           /* bytes ever handed out; above it pages are still zero */
 };
 
 int proto_buf_map(struct proto_buf *b, size_t capacity);
@@ -25,6 +26,10 @@ void proto_buf_unmap(struct proto_buf *b);
  * returns a pointer to them, or NULL when they don't fit. *ret_rva, if not
  * NULL, gets their offset from the start of the buffer. */
 void *proto_buf_reserve(struct proto_buf *b, size_t n, size_t align, uint32_t *ret_rva);
+/* Gives back the end of the buffer from offset `from` on, after a
+ * reservation that started when dirty was `dirty_before` and of which
+ * nothing past `from` was written: those bytes need no clearing later. */
+void proto_buf_give_back(struct proto_buf *b, size_t from, size_t dirty_before);
 int proto_buf_append(struct proto_buf *b, const void *data, size_t n, size_t align, uint32_t *ret_rva);
 
 struct proto_writer {
