@@ -201,7 +201,7 @@ static void reset_signals(void) {
 
 int dumper_child_main(void *arg) {
         static struct capture c;        /* the child's own copy of .bss */
-        struct dumper_shared *sh = dumper_rt.shared;
+        struct dumper_shared *sh = dumper_rt.active;
         struct timespec ts = { .tv_sec = 0, .tv_nsec = 10 * 1000000 };
         int r, tries;
 

@@ -60,7 +60,8 @@ struct dumper_shared {
 struct dumper_runtime {
         struct dumper_config config;
         struct dumper_crash crash;
-        struct dumper_shared *shared;
+        struct dumper_shared *shared;   /* mapped at load: the fallback */
+        struct dumper_shared *active;   /* the one this dump uses */
         void *child_stack;              /* bottom of the child's stack mapping */
         size_t child_stack_size;
         void *zstd_workspace;

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -145,6 +146,7 @@ static bool child_exited(pid_t child) {
 
 int dumper_run(void) {
         struct dumper_runtime *rt = &dumper_rt;
+        struct dumper_shared *sh;
         uint64_t deadline, now;
         int was_dumpable, r = 0;
         bool reaped = false, ptracer_set;
@@ -152,8 +154,15 @@ int dumper_run(void) {
 
         if (!rt->shared || !rt->child_stack)
                 return -ENOMEM;
-        atomic_store(&rt->shared->go, 0);
-        atomic_store(&rt->shared->done, 0);
+        /* A fresh shared page per dump: the one mapped at load is also
+         * shared with every fork() of the program, which might be dumping
+         * at the same moment. mmap is a plain system call in glibc. */
+        sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (sh == MAP_FAILED)
+                sh = rt->shared;
+        rt->active = sh;
+        atomic_store(&sh->go, 0);
+        atomic_store(&sh->done, 0);
 
         /* The child must read /proc/PID and ptrace us: a non-dumpable
          * process (setuid, prctl) forbids both; we put it back after. */
@@ -173,11 +182,11 @@ int dumper_run(void) {
         /* Yama's ptrace_scope=1 lets only a named process trace us.
          * Without Yama this fails with EINVAL, which is fine. */
         ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
-        atomic_store(&rt->shared->go, 1);
-        futex_wake_all(&rt->shared->go, true);
+        atomic_store(&sh->go, 1);
+        futex_wake_all(&sh->go, true);
 
         deadline = safe_now_ns(CLOCK_MONOTONIC) + (uint64_t) rt->config.timeout_ms * 1000000u;
-        while (atomic_load(&rt->shared->done) == 0) {
+        while (atomic_load(&sh->done) == 0) {
                 now = safe_now_ns(CLOCK_MONOTONIC);
                 if (now >= deadline) {
                         /* A stuck dumper must not hold the program: kill it.
@@ -188,14 +197,14 @@ int dumper_run(void) {
                 }
                 /* Short slices so that a child that crashed is noticed
                  * quickly: it can't set done then. */
-                futex_wait_ns(&rt->shared->done, 0, deadline - now < 20000000u ? deadline - now : 20000000u, true);
-                if (atomic_load(&rt->shared->done) == 0 && child_exited(child)) {
+                futex_wait_ns(&sh->done, 0, deadline - now < 20000000u ? deadline - now : 20000000u, true);
+                if (atomic_load(&sh->done) == 0 && child_exited(child)) {
                         reaped = true;
                         r = -ECHILD;
                         break;
                 }
         }
-        if (r == 0 && atomic_load(&rt->shared->done) != 1)
+        if (r == 0 && atomic_load(&sh->done) != 1)
                 r = -EIO;
         while (!reaped) {
                 int status;
@@ -208,6 +217,8 @@ int dumper_run(void) {
 out:
         if (was_dumpable == 0)
                 (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (sh != rt->shared)
+                (void) munmap(sh, sizeof(*sh));
         return r;
 }
 
