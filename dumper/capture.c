@@ -192,8 +192,10 @@ static void reset_signals(void) {
         safe_memset(&dfl, 0, sizeof(dfl));
         dfl.sa_handler = SIG_DFL;
         sigemptyset(&unblock);
-        for (unsigned i = 0; i < dumper_n_signals; i++)
+        for (unsigned i = 0; i < dumper_n_signals; i++) {
                 (void) dumper_rt.real_sigaction(dumper_signals[i], &dfl, NULL);
+                sigaddset(&unblock, dumper_signals[i]);
+        }
         (void) dumper_rt.real_sigaction(SIGALRM, &dfl, NULL);
         sigaddset(&unblock, SIGALRM);
         (void) sigprocmask(SIG_UNBLOCK, &unblock, NULL);

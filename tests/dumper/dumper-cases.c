@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/dumper/dumper-cases.c: programs for run-dumper-tests.py. Linked
+ * against libcrashdump.so (the "api" case uses crashdump.h directly); the
+ * other cases run with or without LD_PRELOAD like any program.
+ *
+ *   api         tags, 70 breadcrumbs (the ring keeps 64), two dumps on
+ *               request, then a normal exit 0
+ *   crash       a NULL write three frames down
+ *   fork-crash  forks; parent and child crash at the same moment
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crashdump.h"
+
+static volatile int *volatile null_ptr;
+
+__attribute__((noinline)) static void crash_here(int depth) {
+        if (depth > 0) {
+                crash_here(depth - 1);
+                return;
+        }
+        *null_ptr = 42;
+}
+
+static int api(void) {
+        char msg[64];
+        int r;
+
+        if (crashdump_set_tag("build", "1234") < 0 || crashdump_set_tag("role", "api-test") < 0 ||
+            crashdump_set_tag("gone", "x") < 0 || crashdump_set_tag("gone", NULL) < 0)
+                return 10;
+        for (int i = 0; i < 70; i++) {
+                snprintf(msg, sizeof(msg), "step %d", i);
+                crashdump_breadcrumb(i % 2 ? CRASHDUMP_WARNING : CRASHDUMP_INFO, msg);
+        }
+        r = crashdump_write_dump();
+        if (r < 0) {
+                fprintf(stderr, "crashdump_write_dump: %s\n", strerror(-r));
+                return 11;
+        }
+        crashdump_breadcrumb(CRASHDUMP_ERROR, "after the first dump");
+        r = crashdump_write_dump();
+        if (r < 0)
+                return 12;
+        puts("still running");
+        return 0;
+}
+
+static int fork_crash(void) {
+        int fds[2];
+        char go = 0;
+        pid_t pid;
+
+        if (pipe(fds) < 0)
+                return 20;
+        pid = fork();
+        if (pid < 0)
+                return 21;
+        /* Both wait on the pipe so that they crash together. */
+        if (pid == 0) {
+                close(fds[1]);
+                if (read(fds[0], &go, 1) < 0)
+                        _exit(22);
+                crash_here(2);
+                _exit(23);
+        }
+        close(fds[0]);
+        if (write(fds[1], &go, 1) != 1)
+                return 24;
+        crash_here(3);
+        return 25;
+}
+
+int main(int argc, char **argv) {
+        const char *mode = argc > 1 ? argv[1] : "";
+
+        if (strcmp(mode, "api") == 0)
+                return api();
+        if (strcmp(mode, "crash") == 0) {
+                crash_here(3);
+                return 30;
+        }
+        if (strcmp(mode, "fork-crash") == 0)
+                return fork_crash();
+        fprintf(stderr, "usage: %s api|crash|fork-crash\n", argv[0]);
+        return 2;
+}

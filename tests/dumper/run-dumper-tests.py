@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Behaviour of libcrashdump.so beyond the crash matrix: its API, the
+environment kept out of dumps, the daemon notice, a failing or slow dumper,
+the fallback spool, a full disk, and forks crashing together.
+
+usage: run-dumper-tests.py CASE LIBCRASHDUMP CRASHCTL PROGRAM
+Each case is one meson test; exit 0 pass, 1 fail, 77 skip."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+CASE, LIB, CRASHCTL, PROG = sys.argv[1:5]
+SKIP = 77
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CRASHD_") and k != "LD_PRELOAD"}
+    env.update(extra)
+    return env
+
+
+def run(args, env, timeout=30, preload=True):
+    if preload:
+        env = dict(env, LD_PRELOAD=LIB)
+    start = time.monotonic()
+    p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    return p, time.monotonic() - start
+
+
+def dumps_in(d):
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".dmp.zst"))
+
+
+def info(path):
+    p = subprocess.run([CRASHCTL, "info", "--json", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    check(p.returncode == 0, f"crashctl info failed on {path}: {p.stderr.decode()}")
+    return json.loads(p.stdout)
+
+
+def raw_bytes(path):
+    p = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, timeout=30)
+    check(p.returncode == 0, "zstd -d failed")
+    return p.stdout
+
+
+def plain_status(args):
+    p, _ = run(args, clean_env(), preload=False)
+    return p.returncode
+
+
+def case_api(tmp):
+    p, _ = run([PROG, "api"], clean_env(CRASHD_DUMP_DIR=tmp))
+    check(p.returncode == 0, f"api program exited {p.returncode}: {p.stderr.decode()}")
+    check(b"still running" in p.stdout, "the program did not go on after the dumps")
+    files = dumps_in(tmp)
+    check(len(files) == 2, f"expected 2 requested dumps, found {len(files)}")
+    first, second = info(files[0]), info(files[1])
+    for d in (first, second):
+        check(d["crash"]["requested"] is True, "a requested dump is not marked requested")
+        check(d["tags"].get("build") == "1234" and d["tags"].get("role") == "api-test",
+              f"tags missing: {d['tags']}")
+        check("gone" not in d["tags"], "a removed tag is still in the dump")
+        crashed = [t for t in d["threads"] if t["crashed"]]
+        check(len(crashed) == 1 and crashed[0]["context_source"] == "caller",
+              f"the calling thread should carry getcontext() registers: {crashed}")
+        check(crashed[0]["stack"] and crashed[0]["stack"]["size"] > 0, "no stack for the caller")
+    msgs = [b["message"] for b in first["breadcrumbs"]]
+    check(msgs == [f"step {i}" for i in range(6, 70)],
+          f"the ring must keep the last 64 breadcrumbs in order, got {msgs[:3]}..{msgs[-3:]}")
+    levels = [b["level"] for b in first["breadcrumbs"]]
+    check(levels[0] == 1 and levels[1] == 2, f"breadcrumb levels wrong: {levels[:4]}")
+    msgs2 = [b["message"] for b in second["breadcrumbs"]]
+    check(msgs2[-1] == "after the first dump" and len(msgs2) == 64,
+          "the second dump lacks the newest breadcrumb")
+
+
+def case_env(tmp):
+    canary = "crashd-env-canary-7f3a9c"
+    for capture in (False, True):
+        d = os.path.join(tmp, "on" if capture else "off")
+        os.mkdir(d)
+        env = clean_env(CRASHD_DUMP_DIR=d, SECRET_TOKEN=canary)
+        if capture:
+            env["CRASHD_CAPTURE_ENV"] = "1"
+        p, _ = run([PROG, "crash"], env)
+        check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+        files = dumps_in(d)
+        check(len(files) == 1, f"expected one dump, found {len(files)}")
+        found = canary.encode() in raw_bytes(files[0])
+        flags = info(files[0])["dumper"]["flags"]
+        if capture:
+            check(found, "CRASHD_CAPTURE_ENV=1 but the environment is not in the dump")
+            check(any("env" in f for f in flags), f"env capture not flagged: {flags}")
+        else:
+            check(not found, "the environment leaked into a dump without CRASHD_CAPTURE_ENV=1")
+
+
+def case_notice(tmp):
+    sock_path = os.path.join(tmp, "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(10)
+    dump_dir = os.path.join(tmp, "spool")
+    p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=dump_dir, CRASHD_SOCKET=sock_path))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+    msg = s.recv(4096).decode()
+    files = dumps_in(dump_dir)
+    check(len(files) == 1, f"expected one dump, found {len(files)}")
+    check(msg == files[0], f"the notice names {msg!r}, the dump is {files[0]!r}")
+    # Nobody listening: the dump is still written and nothing waits.
+    s.close()
+    os.unlink(sock_path)
+    p, took = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=dump_dir, CRASHD_SOCKET=sock_path))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode} without a daemon")
+    check(len(dumps_in(dump_dir)) == 2, "no dump without a daemon")
+    check(took < 5, f"a missing daemon made the crash take {took:.1f} s")
+
+
+def case_dumper_fails(tmp):
+    want = plain_status([PROG, "crash"])
+    for fault, limit in (("child-crash", 3.0), ("child-hang", 0.5 + 3.0)):
+        d = os.path.join(tmp, fault)
+        os.mkdir(d)
+        p, took = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=d, CRASHD_TEST_FAULT=fault,
+                                                  CRASHD_TIMEOUT_MS="500"))
+        check(p.returncode == want, f"{fault}: status {p.returncode}, without the dumper {want}")
+        check(took < limit, f"{fault}: the program took {took:.2f} s to die")
+        check(not os.listdir(d), f"{fault}: left files behind: {os.listdir(d)}")
+
+
+def case_fallback_dir(tmp):
+    if os.access("/var/spool/crashd", os.W_OK):
+        print("SKIP: a system spool exists; the fallback is not used")
+        sys.exit(SKIP)
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    p, _ = run([PROG, "crash"], clean_env(HOME=home, CRASHD_SOCKET=""))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+    spool = os.path.join(home, ".local/state/crashd/spool")
+    check(os.path.isdir(spool), "the per-user spool was not created")
+    check(os.stat(spool).st_mode & 0o777 == 0o700, "the per-user spool is not 0700")
+    files = dumps_in(spool)
+    check(len(files) == 1, f"expected one dump in {spool}, found {files}")
+    check(os.stat(files[0]).st_mode & 0o777 == 0o600, "the dump is not 0600")
+
+
+def case_full_disk(tmp):
+    if os.geteuid() != 0:
+        print("SKIP: mounting a tmpfs needs root")
+        sys.exit(SKIP)
+    mnt = os.path.join(tmp, "small")
+    os.mkdir(mnt)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]).returncode != 0:
+        print("SKIP: cannot mount a tmpfs here")
+        sys.exit(SKIP)
+    try:
+        # Fill it up, so that the dump's first write fails.
+        fd = os.open(os.path.join(mnt, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b"x" * 512) > 0:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        want = plain_status([PROG, "crash"])
+        p, took = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=mnt, CRASHD_SOCKET=""))
+        check(p.returncode == want, f"full disk: status {p.returncode}, want {want}")
+        check(took < 5, f"full disk: took {took:.1f} s")
+        check(os.listdir(mnt) == ["filler"], f"a full disk left partial files: {os.listdir(mnt)}")
+        # Room again: the next crash is dumped.
+        os.unlink(os.path.join(mnt, "filler"))
+        p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=mnt, CRASHD_SOCKET=""))
+        check(len(dumps_in(mnt)) == 1, "no dump once there was room again")
+    finally:
+        subprocess.run(["umount", mnt])
+
+
+def case_fork_crash(tmp):
+    p, _ = run([PROG, "fork-crash"], clean_env(CRASHD_DUMP_DIR=tmp))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+    deadline = time.monotonic() + 10
+    while len(dumps_in(tmp)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)   # the forked child may finish after its parent
+    files = dumps_in(tmp)
+    check(len(files) == 2, f"parent and child crashed together: expected 2 dumps, got {len(files)}")
+    pids = {info(f)["process"]["pid"] for f in files}
+    check(len(pids) == 2, f"both dumps are of the same process: {pids}")
+
+
+CASES = {
+    "api": case_api,
+    "env": case_env,
+    "notice": case_notice,
+    "dumper-fails": case_dumper_fails,
+    "fallback-dir": case_fallback_dir,
+    "full-disk": case_full_disk,
+    "fork-crash": case_fork_crash,
+}
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory(prefix="crashd-dumper-") as tmp:
+        CASES[CASE](tmp)
+    print("PASS:", CASE)
