@@ -118,6 +118,22 @@ static void choose_memory_source(struct capture *c) {
         c->flags |= PROTO_CRASH_MEMORY_FROM_COPY;
 }
 
+/* Everything the dump needs from the crashed process is copied: let it die
+ * now, while we compress and write, so that a supervisor restarts it
+ * sooner. Not when it must stay to the end: a dump it asked for
+ * (crashdump_write_dump() returns when the file is in place), PID 1 of
+ * a namespace (its death kills us too), or CRASHD_WAIT=1. This child
+ * ignores the signals a service manager sends to the remaining processes
+ * (reset_signals), so it finishes first. */
+static void release_process(struct capture *c) {
+        struct dumper_shared *sh = dumper_rt.active;
+
+        if (c->crash->requested || c->config->wait_for_file || c->pid == 1)
+                return;
+        atomic_store(&sh->done, DUMPER_DONE_RELEASED);
+        (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 static int build(struct capture *c) {
         uint32_t rva, size, context_rva;
         size_t comm_len = 0;
@@ -163,8 +179,10 @@ static int build(struct capture *c) {
         r = capture_write_dso_debug(c);
         if (r < 0)
                 return r;
+        capture_read_process_files(c);
         /* ...then let them go: the rest needs only what we copied. */
         capture_release_threads(c);
+        release_process(c);
 
         r = capture_write_threads(c, &context_rva);
         if (r < 0)
@@ -185,7 +203,8 @@ static int build(struct capture *c) {
 }
 
 static void reset_signals(void) {
-        struct sigaction dfl;
+        static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2 };
+        struct sigaction dfl, ign;
         sigset_t unblock;
 
         /* A fault in this child must kill it, not run the dumper again. */
@@ -199,6 +218,13 @@ static void reset_signals(void) {
         (void) dumper_rt.real_sigaction(SIGALRM, &dfl, NULL);
         sigaddset(&unblock, SIGALRM);
         (void) sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+        /* Once the crashed process is gone, its service manager or shell
+         * may signal what is left of it; the dump is finished first (the
+         * alarm still bounds us). */
+        safe_memset(&ign, 0, sizeof(ign));
+        ign.sa_handler = SIG_IGN;
+        for (unsigned i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+                (void) dumper_rt.real_sigaction(ignored[i], &ign, NULL);
 }
 
 int dumper_child_main(void *arg) {
@@ -209,11 +235,15 @@ int dumper_child_main(void *arg) {
 
         (void) arg;
         reset_signals();
+        /* Our own session and process group: whoever kills the crashed
+         * program's group once it is dead (a test harness, a shell's job
+         * control) must not take the unfinished dump with it. */
+        (void) setsid();
         /* Our own bound, in case the parent died and can't kill us. */
         alarm((unsigned) (dumper_rt.config.timeout_ms / 1000 + 2));
 
         /* Wait until the parent has allowed us to ptrace it. */
-        for (tries = 0; atomic_load(&sh->go) == 0 && tries < 100; tries++)
+        for (tries = 0; dumper_rt.config.yama && atomic_load(&sh->go) == 0 && tries < 100; tries++)
                 (void) syscall(SYS_futex, &sh->go, FUTEX_WAIT, 0, &ts, NULL, 0);
 
         if (dumper_rt.config.test_fault == DUMPER_TEST_FAULT_CRASH)
@@ -230,7 +260,7 @@ int dumper_child_main(void *arg) {
         if (r == 0)
                 r = capture_save(&c);
 
-        atomic_store(&sh->done, r == 0 ? 1 : 2);
+        atomic_store(&sh->done, r == 0 ? DUMPER_DONE_WRITTEN : DUMPER_DONE_FAILED);
         (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
         _exit(r == 0 ? 0 : 1);
 }

@@ -36,6 +36,11 @@ struct dumper_thread {
         uint32_t context_rva;
 };
 
+struct capture_text {
+        char *text;                     /* in scratch; NULL when the file was missing */
+        size_t len;
+};
+
 struct capture {
         const struct dumper_config *config;
         const struct dumper_crash *crash;
@@ -62,6 +67,8 @@ struct capture {
         uint64_t start_time;
         uint64_t env_start, env_end;
         char comm[17];
+        /* /proc/PID files, read while the process still exists. */
+        struct capture_text status, cmdline, auxv, environ;
 };
 
 /* threads.c */
@@ -79,6 +86,7 @@ int capture_write_dso_debug(struct capture *c);
 /* streams.c */
 int capture_write_threads(struct capture *c, uint32_t *exception_context_rva);
 int capture_write_exception(struct capture *c, uint32_t context_rva);
+void capture_read_process_files(struct capture *c);
 int capture_write_proc_streams(struct capture *c);
 int capture_write_crashd_streams(struct capture *c);
 

@@ -26,6 +26,8 @@ struct dumper_config {
         bool capture_env;               /* CRASHD_CAPTURE_ENV=1 */
         bool disabled;                  /* CRASHD_DISABLE=1 */
         int timeout_ms;                 /* CRASHD_TIMEOUT_MS, default 5000 */
+        bool yama;                      /* Yama restricts ptrace: the child must be named */
+        bool wait_for_file;             /* CRASHD_WAIT=1: exit only once the dump is in place */
         size_t stack_crashed_max;       /* bytes of the crashing thread's stack */
         size_t stack_other_max;         /* bytes of every other thread's stack */
         size_t indirect_max;            /* bytes of memory that pointers lead to */
@@ -52,9 +54,16 @@ struct dumper_crash {
 };
 
 /* A page shared with the dumper child (MAP_SHARED), for the handshake. */
+enum {
+        DUMPER_DONE_RUNNING = 0,
+        DUMPER_DONE_WRITTEN = 1,        /* the dump is in place */
+        DUMPER_DONE_FAILED = 2,
+        DUMPER_DONE_RELEASED = 3,       /* everything is copied: the process may die */
+};
+
 struct dumper_shared {
         _Atomic uint32_t go;            /* parent: ptracer set, start */
-        _Atomic uint32_t done;          /* child: 1 dump written, 2 failed */
+        _Atomic uint32_t done;          /* child: DUMPER_DONE_* */
 };
 
 struct dumper_runtime {

@@ -149,7 +149,7 @@ int dumper_run(void) {
         struct dumper_shared *sh;
         uint64_t deadline, now;
         int was_dumpable, r = 0;
-        bool reaped = false, ptracer_set;
+        bool reaped = false, ptracer_set = false;
         pid_t child;
 
         if (!rt->shared || !rt->child_stack)
@@ -179,11 +179,12 @@ int dumper_run(void) {
                 r = -errno;
                 goto out;
         }
-        /* Yama's ptrace_scope=1 lets only a named process trace us.
-         * Without Yama this fails with EINVAL, which is fine. */
-        ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
-        atomic_store(&sh->go, 1);
-        futex_wake_all(&sh->go, true);
+        /* Yama's ptrace_scope=1 lets only a named process trace us. */
+        if (rt->config.yama) {
+                ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
+                atomic_store(&sh->go, 1);
+                futex_wake_all(&sh->go, true);
+        }
 
         deadline = safe_now_ns(CLOCK_MONOTONIC) + (uint64_t) rt->config.timeout_ms * 1000000u;
         while (atomic_load(&sh->done) == 0) {
@@ -204,8 +205,13 @@ int dumper_run(void) {
                         break;
                 }
         }
-        if (r == 0 && atomic_load(&sh->done) != 1)
+        if (r == 0 && atomic_load(&sh->done) == DUMPER_DONE_FAILED)
                 r = -EIO;
+        /* After a fatal signal the process is about to die: its child is
+         * then reaped by init, and waiting for the child's teardown would
+         * only delay the exit. A program that goes on must reap it. */
+        if (!rt->crash.requested && r == 0)
+                reaped = true;
         while (!reaped) {
                 int status;
 

@@ -64,12 +64,24 @@ static void user_state_dir(char *buf, size_t size) {
         safe_strlcat(buf, "/crashd", size);
 }
 
+/* With Yama's ptrace_scope >= 1 a process may trace only its descendants
+ * and those that named it; the dumper's child is neither, so the crashing
+ * process must name it first (PR_SET_PTRACER), which costs a handshake.
+ * Without Yama, or with scope 0, the child starts at once. */
+static bool yama_restricts_ptrace(void) {
+        char buf[8] = "";
+        ssize_t n = safe_read_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf) - 1);
+
+        return n > 0 && buf[0] != '0';
+}
+
 static void load_config(struct dumper_config *c) {
         const char *dir = getenv("CRASHD_DUMP_DIR"), *sock = getenv("CRASHD_SOCKET");
         char state[PATH_MAX];
 
         c->disabled = env_true("CRASHD_DISABLE");
         c->capture_env = env_true("CRASHD_CAPTURE_ENV");
+        c->wait_for_file = env_true("CRASHD_WAIT");
         c->timeout_ms = (int) env_size("CRASHD_TIMEOUT_MS", 5000, 10, 600000);
         c->stack_crashed_max = env_size("CRASHD_STACK_MAX", 256 * 1024, 4096, 64 << 20);
         c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
@@ -84,6 +96,8 @@ static void load_config(struct dumper_config *c) {
                         c->test_fault = DUMPER_TEST_FAULT_HANG;
         }
         sock = getenv("CRASHD_SOCKET");
+
+        c->yama = yama_restricts_ptrace();
 
         user_state_dir(state, sizeof(state));
         if (state[0]) {

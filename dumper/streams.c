@@ -179,53 +179,55 @@ static int write_system_info(struct capture *c, const char *cpuinfo, size_t cpui
         return proto_writer_add_blob(&c->w, MD_STREAM_SYSTEM_INFO, &si, sizeof(si));
 }
 
-static int add_file_stream(struct capture *c, uint32_t type, const char *path, size_t cap) {
-        size_t len;
-        char *text = capture_read_proc(c, path, cap, &len);
-
+static int add_text_stream(struct capture *c, uint32_t type, const struct capture_text *t) {
         int r;
 
-        if (!text || len == 0)
+        if (!t->text || t->len == 0)
                 return 0;       /* a missing file is not an error */
-        r = proto_writer_add_blob(&c->w, type, text, len);
+        r = proto_writer_add_blob(&c->w, type, t->text, t->len);
         return r < 0 ? r : 1;
 }
 
+void capture_read_process_files(struct capture *c) {
+        c->status.text = capture_read_proc(c, "status", 16 * 1024, &c->status.len);
+        c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
+        c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
+        if (c->config->capture_env) {
+                c->environ.text = capture_read_proc(c, "environ", 256 * 1024, &c->environ.len);
+                c->flags |= PROTO_CRASH_ENV_CAPTURED;
+        }
+}
+
 int capture_write_proc_streams(struct capture *c) {
-        size_t cpuinfo_len = 0;
-        char *cpuinfo;
+        struct capture_text cpuinfo = { 0 }, release = { 0 };
         int r;
 
         /* cpuinfo grows with the number of CPUs; 64 KiB keeps dozens. */
-        cpuinfo = capture_read_proc(c, "/proc/cpuinfo", 64 * 1024, &cpuinfo_len);
-        if (cpuinfo && cpuinfo_len) {
-                r = proto_writer_add_blob(&c->w, MD_STREAM_LINUX_CPU_INFO, cpuinfo, cpuinfo_len);
-                if (r < 0)
-                        return r;
-        }
-        r = write_system_info(c, cpuinfo ? cpuinfo : "", cpuinfo_len);
+        cpuinfo.text = capture_read_proc(c, "/proc/cpuinfo", 64 * 1024, &cpuinfo.len);
+        r = add_text_stream(c, MD_STREAM_LINUX_CPU_INFO, &cpuinfo);
         if (r < 0)
                 return r;
-        r = add_file_stream(c, MD_STREAM_LINUX_PROC_STATUS, "status", 16 * 1024);
+        r = write_system_info(c, cpuinfo.text ? cpuinfo.text : "", cpuinfo.len);
+        if (r < 0)
+                return r;
+        r = add_text_stream(c, MD_STREAM_LINUX_PROC_STATUS, &c->status);
         if (r < 0)
                 return r;
         /* Debian has no /etc/lsb-release; os-release has the same facts in
          * the KEY=value form readers of this stream accept. */
-        r = add_file_stream(c, MD_STREAM_LINUX_LSB_RELEASE, "/etc/lsb-release", 4096);
-        if (r == 0)
-                r = add_file_stream(c, MD_STREAM_LINUX_LSB_RELEASE, "/etc/os-release", 4096);
+        release.text = capture_read_proc(c, "/etc/lsb-release", 4096, &release.len);
+        if (!release.text || !release.len)
+                release.text = capture_read_proc(c, "/etc/os-release", 4096, &release.len);
+        r = add_text_stream(c, MD_STREAM_LINUX_LSB_RELEASE, &release);
         if (r < 0)
                 return r;
-        r = add_file_stream(c, MD_STREAM_LINUX_CMD_LINE, "cmdline", 64 * 1024);
+        r = add_text_stream(c, MD_STREAM_LINUX_CMD_LINE, &c->cmdline);
         if (r < 0)
                 return r;
-        if (c->config->capture_env) {
-                r = add_file_stream(c, MD_STREAM_LINUX_ENVIRON, "environ", 256 * 1024);
-                if (r < 0)
-                        return r;
-                c->flags |= PROTO_CRASH_ENV_CAPTURED;
-        }
-        r = add_file_stream(c, MD_STREAM_LINUX_AUXV, "auxv", 4096);
+        r = add_text_stream(c, MD_STREAM_LINUX_ENVIRON, &c->environ);
+        if (r < 0)
+                return r;
+        r = add_text_stream(c, MD_STREAM_LINUX_AUXV, &c->auxv);
         if (r < 0)
                 return r;
         return proto_writer_add_blob(&c->w, MD_STREAM_LINUX_MAPS, c->maps_text, c->maps_len);

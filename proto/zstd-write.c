@@ -11,9 +11,10 @@
 
 #include "writer.h"
 
-/* Dumps are small (tens to hundreds of KiB); a 1 MiB window keeps the
- * workspace near 1.3 MiB instead of the level's default and loses nothing. */
-#define WINDOW_LOG 20
+/* Dumps are small (tens to hundreds of KiB); a 512 KiB window keeps the
+ * workspace small (fewer pages for the crash path to fault in) and loses
+ * next to nothing. */
+#define WINDOW_LOG 19
 
 static ZSTD_compressionParameters dump_cparams(void) {
         ZSTD_compressionParameters p = ZSTD_getCParams(PROTO_ZSTD_LEVEL, 0, 0);

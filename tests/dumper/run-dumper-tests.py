@@ -45,8 +45,19 @@ def run(args, env, timeout=30, preload=True):
     return p, time.monotonic() - start
 
 
-def dumps_in(d):
-    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".dmp.zst"))
+def dumps_in(d, want=None, timeout=10.0):
+    """The finished dumps in d. With want: first wait until there are that
+    many, since the dumper may finish just after the crashed process died
+    (then a little longer, so that an extra one would show)."""
+    def finished():
+        return sorted(os.path.join(d, f) for f in os.listdir(d)
+                      if f.endswith(".dmp.zst") and not f.startswith("."))
+    if want is not None:
+        deadline = time.monotonic() + timeout
+        while len(finished()) < want and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.1)
+    return finished()
 
 
 def info(path):
@@ -103,7 +114,7 @@ def case_env(tmp):
             env["CRASHD_CAPTURE_ENV"] = "1"
         p, _ = run([PROG, "crash"], env)
         check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
-        files = dumps_in(d)
+        files = dumps_in(d, 1)
         check(len(files) == 1, f"expected one dump, found {len(files)}")
         found = canary.encode() in raw_bytes(files[0])
         flags = info(files[0])["dumper"]["flags"]
@@ -123,7 +134,7 @@ def case_notice(tmp):
     p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=dump_dir, CRASHD_SOCKET=sock_path))
     check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
     msg = s.recv(4096).decode()
-    files = dumps_in(dump_dir)
+    files = dumps_in(dump_dir, 1)
     check(len(files) == 1, f"expected one dump, found {len(files)}")
     check(msg == files[0], f"the notice names {msg!r}, the dump is {files[0]!r}")
     # Nobody listening: the dump is still written and nothing waits.
@@ -131,7 +142,7 @@ def case_notice(tmp):
     os.unlink(sock_path)
     p, took = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=dump_dir, CRASHD_SOCKET=sock_path))
     check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode} without a daemon")
-    check(len(dumps_in(dump_dir)) == 2, "no dump without a daemon")
+    check(len(dumps_in(dump_dir, 2)) == 2, "no dump without a daemon")
     check(took < 5, f"a missing daemon made the crash take {took:.1f} s")
 
 
@@ -144,6 +155,7 @@ def case_dumper_fails(tmp):
                                                   CRASHD_TIMEOUT_MS="500"))
         check(p.returncode == want, f"{fault}: status {p.returncode}, without the dumper {want}")
         check(took < limit, f"{fault}: the program took {took:.2f} s to die")
+        time.sleep(0.2)
         check(not os.listdir(d), f"{fault}: left files behind: {os.listdir(d)}")
 
 
@@ -158,7 +170,7 @@ def case_fallback_dir(tmp):
     spool = os.path.join(home, ".local/state/crashd/spool")
     check(os.path.isdir(spool), "the per-user spool was not created")
     check(os.stat(spool).st_mode & 0o777 == 0o700, "the per-user spool is not 0700")
-    files = dumps_in(spool)
+    files = dumps_in(spool, 1)
     check(len(files) == 1, f"expected one dump in {spool}, found {files}")
     check(os.stat(files[0]).st_mode & 0o777 == 0o600, "the dump is not 0600")
 
@@ -185,11 +197,12 @@ def case_full_disk(tmp):
         p, took = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=mnt, CRASHD_SOCKET=""))
         check(p.returncode == want, f"full disk: status {p.returncode}, want {want}")
         check(took < 5, f"full disk: took {took:.1f} s")
+        time.sleep(0.3)
         check(os.listdir(mnt) == ["filler"], f"a full disk left partial files: {os.listdir(mnt)}")
         # Room again: the next crash is dumped.
         os.unlink(os.path.join(mnt, "filler"))
         p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=mnt, CRASHD_SOCKET=""))
-        check(len(dumps_in(mnt)) == 1, "no dump once there was room again")
+        check(len(dumps_in(mnt, 1)) == 1, "no dump once there was room again")
     finally:
         subprocess.run(["umount", mnt])
 
@@ -197,16 +210,25 @@ def case_full_disk(tmp):
 def case_fork_crash(tmp):
     p, _ = run([PROG, "fork-crash"], clean_env(CRASHD_DUMP_DIR=tmp))
     check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
-    deadline = time.monotonic() + 10
-    while len(dumps_in(tmp)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)   # the forked child may finish after its parent
-    files = dumps_in(tmp)
+    files = dumps_in(tmp, 2)
     check(len(files) == 2, f"parent and child crashed together: expected 2 dumps, got {len(files)}")
     pids = {info(f)["process"]["pid"] for f in files}
     check(len(pids) == 2, f"both dumps are of the same process: {pids}")
 
 
+def case_wait(tmp):
+    # CRASHD_WAIT=1: the process exits only once its dump is in place, for
+    # containers whose init exits with the program and for scripts.
+    for i in range(5):
+        d = os.path.join(tmp, str(i))
+        os.mkdir(d)
+        p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=d, CRASHD_WAIT="1"))
+        check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+        check(len(dumps_in(d)) == 1, f"run {i}: the dump was not in place when the process exited")
+
+
 CASES = {
+    "wait": case_wait,
     "api": case_api,
     "env": case_env,
     "notice": case_notice,

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# scripts/test.sh: the project's test command (see README).
+#
+#  1. installs what the build and the tests need: scripts/install-deps.sh
+#     (Debian 12 packages, and the Breakpad oracle from npm into
+#     tests/node_modules);
+#  2. builds with -Dwerror=true into build-test/ and runs every suite;
+#  3. builds with ASan+UBSan into build-test-asan/ and runs the 'unit' and
+#     'fuzz' suites. Not 'crash': the dumper is LD_PRELOADed into
+#     uninstrumented programs there, and ASan would own SIGSEGV.
+#
+# Environment: CRASHD_SKIP_DEPS=1 skips step 1;
+# CRASHD_REQUIRE_ORACLES=1 turns a missing oracle into a failure instead of
+# a skip (CI sets it). The last line is "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+if [ "${CRASHD_SKIP_DEPS:-0}" != 1 ]; then
+        log "installing build and test dependencies (scripts/install-deps.sh)"
+        bash ./scripts/install-deps.sh --with-test-tools
+fi
+
+# meson test's results, as "OK FAIL SKIP ..." words, one per test.
+results() {
+        python3 - "$1" <<'PY'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            print(json.loads(line)['result'])
+except FileNotFoundError:
+    pass
+PY
+}
+
+setup() {
+        local dir=$1; shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson setup --reconfigure "$dir" "$@" >/dev/null
+        else
+                rm -rf "$dir"
+                meson setup "$dir" "$@" >/dev/null
+        fi
+}
+
+status=0
+all=()
+
+log "build: -Dwerror=true (build-test/)"
+setup build-test -Dwerror=true
+ninja -C build-test
+log "tests: all suites"
+rm -f build-test/meson-logs/testlog.json
+meson test -C build-test --print-errorlogs || status=1
+mapfile -t r < <(results build-test/meson-logs/testlog.json)
+all+=("${r[@]}")
+
+log "build: ASan+UBSan (build-test-asan/)"
+setup build-test-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-test-asan
+log "tests: suites unit and fuzz under ASan+UBSan"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+rm -f build-test-asan/meson-logs/testlog.json
+meson test -C build-test-asan --print-errorlogs --suite unit --suite fuzz || status=1
+mapfile -t r < <(results build-test-asan/meson-logs/testlog.json)
+all+=("${r[@]}")
+
+passed=0 failed=0 skipped=0
+for x in "${all[@]}"; do
+        case $x in
+        OK|EXPECTEDFAIL) passed=$((passed + 1)) ;;
+        SKIP) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+        esac
+done
+[ "$failed" -eq 0 ] || status=1
+[ $((passed + failed)) -gt 0 ] || { echo "no test ran" >&2; status=1; }
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
