@@ -202,6 +202,15 @@ static int build(struct capture *c) {
         return proto_writer_finish(&c->w);
 }
 
+/* Yama's ptrace_scope >= 1 lets a process trace only its descendants and
+ * those that named it; we are neither until the parent has named us. */
+static bool yama_restricts_ptrace(void) {
+        char buf[8] = "";
+        ssize_t n = safe_read_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf) - 1);
+
+        return n > 0 && buf[0] != '0';
+}
+
 static void reset_signals(void) {
         static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2 };
         struct sigaction dfl, ign;
@@ -242,8 +251,9 @@ int dumper_child_main(void *arg) {
         /* Our own bound, in case the parent died and can't kill us. */
         alarm((unsigned) (dumper_rt.config.timeout_ms / 1000 + 2));
 
-        /* Wait until the parent has allowed us to ptrace it. */
-        for (tries = 0; dumper_rt.config.yama && atomic_load(&sh->go) == 0 && tries < 100; tries++)
+        /* With Yama restricting ptrace, wait until the parent has named us
+         * as its tracer. */
+        for (tries = 0; yama_restricts_ptrace() && atomic_load(&sh->go) == 0 && tries < 100; tries++)
                 (void) syscall(SYS_futex, &sh->go, FUTEX_WAIT, 0, &ts, NULL, 0);
 
         if (dumper_rt.config.test_fault == DUMPER_TEST_FAULT_CRASH)

@@ -19,14 +19,17 @@
 #define DUMPER_XSTATE_MAX (16 * 1024)   /* AMX needs ~11 KiB; AVX-512 2.7 KiB */
 
 struct dumper_config {
-        char dump_dir[PATH_MAX];        /* where dumps go */
-        char fallback_dir[PATH_MAX];    /* per-user spool if dump_dir fails; may be empty */
-        char socket_path[108];          /* daemon notice socket; may be empty */
-        bool dump_dir_explicit;         /* CRASHD_DUMP_DIR was set */
+        /* The environment as it was at load, as getenv() returned it (glibc
+         * never frees environment strings); paths are made from these in
+         * the dumper's child (output.c), so that loading the library
+         * touches as little memory as possible. NULL when unset. */
+        const char *dump_dir;           /* CRASHD_DUMP_DIR */
+        const char *socket_path;        /* CRASHD_SOCKET; "" turns notices off */
+        const char *xdg_state_home;     /* XDG_STATE_HOME */
+        const char *home;               /* HOME */
         bool capture_env;               /* CRASHD_CAPTURE_ENV=1 */
         bool disabled;                  /* CRASHD_DISABLE=1 */
         int timeout_ms;                 /* CRASHD_TIMEOUT_MS, default 5000 */
-        bool yama;                      /* Yama restricts ptrace: the child must be named */
         bool wait_for_file;             /* CRASHD_WAIT=1: exit only once the dump is in place */
         size_t stack_crashed_max;       /* bytes of the crashing thread's stack */
         size_t stack_other_max;         /* bytes of every other thread's stack */
@@ -73,8 +76,6 @@ struct dumper_runtime {
         struct dumper_shared *active;   /* the one this dump uses */
         void *child_stack;              /* bottom of the child's stack mapping */
         size_t child_stack_size;
-        void *zstd_workspace;
-        size_t zstd_workspace_size;
         int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 };
 

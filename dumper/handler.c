@@ -32,6 +32,7 @@
 
 const int dumper_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
 const unsigned dumper_n_signals = sizeof(dumper_signals) / sizeof(dumper_signals[0]);
+_Static_assert(sizeof(dumper_signals) / sizeof(dumper_signals[0]) == 7, "app_action has 7 slots");
 
 enum { STATE_IDLE, STATE_DUMPING, STATE_DONE };
 
@@ -41,29 +42,47 @@ static _Atomic bool installed[NSIG];
 
 /* The program's view of each crash signal's disposition. A sequence number
  * lets the handler notice a torn read while the program changes it. */
-static struct sigaction app_action[NSIG];
-static _Atomic uint32_t app_action_seq[NSIG];
+static struct sigaction app_action[7];
+static _Atomic uint32_t app_action_seq[7];
+
+/* The slot of a crash signal in app_action: a table of 7, not NSIG, keeps
+ * the memory this library touches at load small. */
+static int slot_of(int sig) {
+        for (unsigned i = 0; i < dumper_n_signals; i++)
+                if (dumper_signals[i] == sig)
+                        return (int) i;
+        return -1;
+}
 
 bool dumper_is_crash_signal(int sig) {
         return sig > 0 && sig < NSIG && atomic_load(&installed[sig]);
 }
 
 void dumper_app_action_get(int sig, struct sigaction *ret) {
+        int i = slot_of(sig);
         uint32_t seq;
 
+        if (i < 0) {
+                safe_memset(ret, 0, sizeof(*ret));
+                return;
+        }
         do {
-                seq = atomic_load(&app_action_seq[sig]);
-                safe_memcpy(ret, &app_action[sig], sizeof(*ret));
-        } while ((seq & 1) || seq != atomic_load(&app_action_seq[sig]));
+                seq = atomic_load(&app_action_seq[i]);
+                safe_memcpy(ret, &app_action[i], sizeof(*ret));
+        } while ((seq & 1) || seq != atomic_load(&app_action_seq[i]));
 }
 
 void dumper_app_action_set(int sig, const struct sigaction *act) {
         /* Called from the program's sigaction(), which may race with
          * another thread's; the seqlock keeps readers consistent and the
          * last writer wins, as with the kernel. */
-        atomic_fetch_add(&app_action_seq[sig], 1);
-        safe_memcpy(&app_action[sig], act, sizeof(*act));
-        atomic_fetch_add(&app_action_seq[sig], 1);
+        int i = slot_of(sig);
+
+        if (i < 0)
+                return;
+        atomic_fetch_add(&app_action_seq[i], 1);
+        safe_memcpy(&app_action[i], act, sizeof(*act));
+        atomic_fetch_add(&app_action_seq[i], 1);
 }
 
 int dumper_install_handlers(void) {
@@ -86,11 +105,10 @@ int dumper_install_handlers(void) {
 
                 /* A handler some library installed before us becomes the
                  * program's handler that we chain to. */
-                if (dumper_rt.real_sigaction(sig, NULL, &old) < 0)
+                if (dumper_rt.real_sigaction(sig, &sa, &old) < 0)
                         continue;
                 dumper_app_action_set(sig, &old);
-                if (dumper_rt.real_sigaction(sig, &sa, NULL) == 0)
-                        atomic_store(&installed[sig], true);
+                atomic_store(&installed[sig], true);
         }
         return 0;
 }
@@ -179,12 +197,12 @@ int dumper_run(void) {
                 r = -errno;
                 goto out;
         }
-        /* Yama's ptrace_scope=1 lets only a named process trace us. */
-        if (rt->config.yama) {
-                ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
-                atomic_store(&sh->go, 1);
-                futex_wake_all(&sh->go, true);
-        }
+        /* Yama's ptrace_scope=1 lets only a named process trace us; the
+         * child waits for this when Yama is there. Without Yama prctl
+         * fails with EINVAL, which is fine. */
+        ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
+        atomic_store(&sh->go, 1);
+        futex_wake_all(&sh->go, true);
 
         deadline = safe_now_ns(CLOCK_MONOTONIC) + (uint64_t) rt->config.timeout_ms * 1000000u;
         while (atomic_load(&sh->done) == 0) {

@@ -20,11 +20,6 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* Where a root crashd keeps its spool (issue 4 makes it world-writable
- * with the sticky bit, like /var/tmp) and its socket. */
-#define SYSTEM_SPOOL  "/var/spool/crashd"
-#define SYSTEM_SOCKET "/run/crashd/notify.sock"
-
 #define CHILD_STACK_SIZE (1024 * 1024)
 
 struct dumper_runtime dumper_rt;
@@ -49,35 +44,8 @@ static size_t env_size(const char *name, size_t def, size_t min, size_t max) {
         return (size_t) n;
 }
 
-/* The per-user place: $XDG_STATE_HOME/crashd, else ~/.local/state/crashd. */
-static void user_state_dir(char *buf, size_t size) {
-        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-        buf[0] = 0;
-        if (xdg && xdg[0] == '/')
-                safe_strlcpy(buf, xdg, size);
-        else if (home && home[0] == '/') {
-                safe_strlcpy(buf, home, size);
-                safe_strlcat(buf, "/.local/state", size);
-        } else
-                return;
-        safe_strlcat(buf, "/crashd", size);
-}
-
-/* With Yama's ptrace_scope >= 1 a process may trace only its descendants
- * and those that named it; the dumper's child is neither, so the crashing
- * process must name it first (PR_SET_PTRACER), which costs a handshake.
- * Without Yama, or with scope 0, the child starts at once. */
-static bool yama_restricts_ptrace(void) {
-        char buf[8] = "";
-        ssize_t n = safe_read_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf) - 1);
-
-        return n > 0 && buf[0] != '0';
-}
-
 static void load_config(struct dumper_config *c) {
-        const char *dir = getenv("CRASHD_DUMP_DIR"), *sock = getenv("CRASHD_SOCKET");
-        char state[PATH_MAX];
+        const char *fault = getenv("CRASHD_TEST_FAULT");
 
         c->disabled = env_true("CRASHD_DISABLE");
         c->capture_env = env_true("CRASHD_CAPTURE_ENV");
@@ -87,39 +55,18 @@ static void load_config(struct dumper_config *c) {
         c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
         c->indirect_max = env_size("CRASHD_HEAP_MAX", 128 * 1024, 0, 64 << 20);
         c->dump_max = 64 << 20;
+        c->dump_dir = getenv("CRASHD_DUMP_DIR");
+        if (c->dump_dir && !c->dump_dir[0])
+                c->dump_dir = NULL;
+        c->socket_path = getenv("CRASHD_SOCKET");
+        c->xdg_state_home = getenv("XDG_STATE_HOME");
+        c->home = getenv("HOME");
         /* Only the tests use this: they prove a failing dumper changes
          * nothing about how the program dies. */
-        if ((sock = getenv("CRASHD_TEST_FAULT"))) {
-                if (strcmp(sock, "child-crash") == 0)
-                        c->test_fault = DUMPER_TEST_FAULT_CRASH;
-                else if (strcmp(sock, "child-hang") == 0)
-                        c->test_fault = DUMPER_TEST_FAULT_HANG;
-        }
-        sock = getenv("CRASHD_SOCKET");
-
-        c->yama = yama_restricts_ptrace();
-
-        user_state_dir(state, sizeof(state));
-        if (state[0]) {
-                safe_strlcpy(c->fallback_dir, state, sizeof(c->fallback_dir));
-                safe_strlcat(c->fallback_dir, "/spool", sizeof(c->fallback_dir));
-        }
-
-        if (dir && *dir) {
-                safe_strlcpy(c->dump_dir, dir, sizeof(c->dump_dir));
-                c->dump_dir_explicit = true;
-        } else if (access(SYSTEM_SPOOL, W_OK | X_OK) == 0) {
-                safe_strlcpy(c->dump_dir, SYSTEM_SPOOL, sizeof(c->dump_dir));
-                safe_strlcpy(c->socket_path, SYSTEM_SOCKET, sizeof(c->socket_path));
-        } else
-                safe_strlcpy(c->dump_dir, c->fallback_dir, sizeof(c->dump_dir));
-
-        if (!c->socket_path[0] && state[0] && !c->dump_dir_explicit) {
-                safe_strlcpy(c->socket_path, state, sizeof(c->socket_path));
-                safe_strlcat(c->socket_path, "/notify.sock", sizeof(c->socket_path));
-        }
-        if (sock)       /* CRASHD_SOCKET= (empty) turns notices off */
-                safe_strlcpy(c->socket_path, sock, sizeof(c->socket_path));
+        if (fault && strcmp(fault, "child-crash") == 0)
+                c->test_fault = DUMPER_TEST_FAULT_CRASH;
+        else if (fault && strcmp(fault, "child-hang") == 0)
+                c->test_fault = DUMPER_TEST_FAULT_HANG;
 }
 
 static void *map_anon(size_t size, int flags) {
@@ -141,14 +88,13 @@ __attribute__((constructor)) static void dumper_load(void) {
         dumper_tags_from_env(getenv("CRASHD_TAGS"));
 
         /* Mapped now so the crash path never has to: the handshake page is
-         * shared with the child, the rest is copied into it by the fork.
-         * MAP_NORESERVE pages cost nothing until the child touches them. */
+         * shared with the child (a fallback: each dump maps its own), the
+         * child's stack is copied into it by the fork. MAP_NORESERVE pages
+         * cost nothing until the child touches them. */
         rt->shared = map_anon(4096, MAP_SHARED);
         rt->child_stack_size = CHILD_STACK_SIZE;
         rt->child_stack = map_anon(CHILD_STACK_SIZE, MAP_PRIVATE | MAP_STACK);
-        rt->zstd_workspace_size = proto_zstd_workspace_size();
-        rt->zstd_workspace = map_anon(rt->zstd_workspace_size, MAP_PRIVATE);
-        if (!rt->shared || !rt->child_stack || !rt->zstd_workspace)
+        if (!rt->shared || !rt->child_stack)
                 return;
 
         (void) dumper_altstack_init();
