@@ -9,10 +9,13 @@
  *     (the fault address, `this`, a string being copied), as Crashpad;
  *   - 256 bytes at each stack word that points into readable, non-code
  *     memory (heap strings and structs, globals, read-only data), and one
- *     more level from heap chunks found that way, innermost frames first.
+ *     more level from heap chunks found that way, innermost frames first;
+ *   - the main executable's writable data (globals, static locals).
  * The environment strings at the top of the main stack are blanked unless
  * CRASHD_CAPTURE_ENV=1. Runs in the child; async-signal-safe. */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "safe.h"
@@ -137,9 +140,50 @@ static void scan_words(struct capture *c, uint64_t lo, uint64_t hi, struct chunk
         }
 }
 
+/* The program's own writable data (.data, .bss): its globals and static
+ * locals, whose current values no file holds. Only the main executable's,
+ * within CRASHD_GLOBALS_MAX: libraries' data is large and rarely asked for;
+ * what the stacks point at there is taken anyway. */
+static void plan_globals(struct capture *c) {
+        char exe[PATH_MAX], link[64], num[24];
+        uint64_t left = c->config->globals_max;
+        ssize_t n;
+        bool in_exe = false;
+
+        safe_strlcpy(link, "/proc/", sizeof(link));
+        safe_fmt_u64(num, (uint64_t) c->pid);
+        safe_strlcat(link, num, sizeof(link));
+        safe_strlcat(link, "/exe", sizeof(link));
+        n = readlink(link, exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return;
+        exe[n] = 0;
+        for (size_t i = 0; i < c->maps.n && left; i++) {
+                const struct dumper_mapping *m = &c->maps.m[i];
+                uint64_t end;
+
+                if (m->path_len)
+                        in_exe = mapping_path_is(m, exe);
+                /* .bss past the file's end is the anonymous mapping that
+                 * follows the executable's last file mapping. */
+                else if (!in_exe)
+                        continue;
+                if (!in_exe || (m->perms & (MAP_R | MAP_W)) != (MAP_R | MAP_W))
+                        continue;
+                end = m->end - m->start > left ? m->start + left : m->end;
+                left -= region_add(&c->regions, m->start, end);
+                if (!m->path_len)
+                        in_exe = false;
+        }
+        if (!left)
+                c->flags |= PROTO_CRASH_BUDGET_HIT;
+}
+
 void capture_plan_memory(struct capture *c) {
         struct chunk_list level2 = { 0 };
         size_t i;
+
+        plan_globals(c);
 
         for (i = 0; i < c->n_threads; i++) {
                 struct dumper_thread *t = &c->threads[i];
