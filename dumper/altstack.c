@@ -2,8 +2,8 @@
 /* dumper/altstack.c: an alternate signal stack for every thread, so that a
  * stack overflow, which leaves no room on the thread's own stack, still
  * runs the handler. sigaltstack is per thread: the main thread gets one at
- * load, every other thread when it starts (preload.c wraps
- * pthread_create). A stack the program or its runtime installed (Go, Rust,
+ * load (kept for the life of the process), every other thread when it
+ * starts, freed when it ends (preload.c wraps pthread_create). A stack the program or its runtime installed (Go, Rust,
  * ART) is never replaced. Not on the crash path. */
 #include <errno.h>
 #include <pthread.h>
@@ -16,9 +16,6 @@
 
 #define GUARD 4096
 
-static pthread_key_t altstack_key;
-static bool altstack_key_ok;
-
 static size_t altstack_size(void) {
         /* 64 KiB, or 4x what the kernel says a signal frame needs with this
          * CPU's extended state (AVX-512 and AMX make it large). */
@@ -29,47 +26,39 @@ static size_t altstack_size(void) {
         return size;
 }
 
-static void altstack_free(void *p) {
+void dumper_altstack_free(void *p) {
         stack_t ss = { .ss_flags = SS_DISABLE }, cur;
 
+        if (!p)
+                return;
         /* Only if it is still ours: the program may have replaced it. */
         if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p)
                 (void) sigaltstack(&ss, NULL);
         (void) munmap((uint8_t *) p - GUARD, altstack_size() + GUARD);
 }
 
-int dumper_altstack_init(void) {
-        if (pthread_key_create(&altstack_key, altstack_free) != 0)
-                return -EAGAIN;
-        altstack_key_ok = true;
-        return 0;
-}
-
-int dumper_altstack_install(void) {
+void *dumper_altstack_install(void) {
         stack_t cur, ss;
         size_t size = altstack_size();
         uint8_t *p;
 
         if (sigaltstack(NULL, &cur) < 0)
-                return -errno;
+                return NULL;
         if (!(cur.ss_flags & SS_DISABLE))
-                return 0;       /* someone else's: keep it */
+                return NULL;    /* someone else's: keep it */
         /* A guard page below, so an overflow of the handler itself faults
          * instead of running into other memory. */
         p = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (p == MAP_FAILED)
-                return -errno;
+                return NULL;
         (void) mprotect(p, GUARD, PROT_NONE);
         ss.ss_sp = p + GUARD;
         ss.ss_size = size;
         ss.ss_flags = 0;
         if (sigaltstack(&ss, NULL) < 0) {
-                int r = -errno;
                 munmap(p, size + GUARD);
-                return r;
+                return NULL;
         }
-        if (altstack_key_ok)
-                (void) pthread_setspecific(altstack_key, ss.ss_sp);
-        return 0;
+        return ss.ss_sp;
 }

@@ -98,6 +98,7 @@ int dumper_run(void);
 /* capture.c: the forked child's entry point; never returns to the caller. */
 int dumper_child_main(void *arg);
 
-/* altstack.c */
-int dumper_altstack_install(void);
-int dumper_altstack_init(void);
+/* altstack.c: returns the stack it installed (NULL if it kept the
+ * thread's own or failed), for dumper_altstack_free() at thread exit. */
+void *dumper_altstack_install(void);
+void dumper_altstack_free(void *stack);

@@ -98,7 +98,6 @@ __attribute__((constructor)) static void dumper_load(void) {
         if (!rt->shared || !rt->child_stack)
                 return;
 
-        (void) dumper_altstack_init();
         (void) dumper_altstack_install();
         (void) dumper_install_handlers();
 }
@@ -146,10 +145,15 @@ struct thread_start {
 
 static void *thread_trampoline(void *p) {
         struct thread_start s = *(struct thread_start *) p;
+        void *stack, *ret;
 
         free(p);
-        (void) dumper_altstack_install();
-        return s.fn(s.arg);
+        stack = dumper_altstack_install();
+        /* Freed on return, pthread_exit() and cancellation alike. */
+        pthread_cleanup_push(dumper_altstack_free, stack);
+        ret = s.fn(s.arg);
+        pthread_cleanup_pop(1);
+        return ret;
 }
 
 EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
