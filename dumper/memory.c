@@ -14,6 +14,7 @@
  * The environment strings at the top of the main stack are blanked unless
  * CRASHD_CAPTURE_ENV=1. Runs in the child; async-signal-safe. */
 #include <errno.h>
+#include <sys/uio.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -222,6 +223,49 @@ static void scrub_environment(struct capture *c, uint64_t addr, uint8_t *data, u
                 safe_memset(data + (a - addr), 0, (size_t) (b - a));
 }
 
+#define IOV_BATCH 512
+
+/* Reads regions [first, ...) into their places in the dump with one
+ * process_vm_readv, which transfers whole iovec elements and stops at the
+ * first it can't read; that one is then read page by page (and cut to what
+ * could be read), and the next batch starts after it. Returns the index of
+ * the next region to read. */
+static size_t read_batch(struct capture *c, const uint32_t *rvas, size_t first) {
+        struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+        size_t idx[IOV_BATCH], n = 0, i;
+        ssize_t got;
+
+        for (i = first; i < c->regions.n && n < IOV_BATCH; i++) {
+                struct region *r = &c->regions.r[i];
+
+                if (r->end == r->start)
+                        continue;
+                local[n].iov_base = c->out.data + rvas[i];
+                local[n].iov_len = (size_t) (r->end - r->start);
+                remote[n].iov_base = (void *) (uintptr_t) r->start;
+                remote[n].iov_len = local[n].iov_len;
+                idx[n++] = i;
+        }
+        if (n == 0)
+                return c->regions.n;
+        got = process_vm_readv(c->mem_pid, local, n, remote, n, 0);
+        if (got < 0)
+                got = 0;
+        for (size_t k = 0; k < n; k++) {
+                struct region *r = &c->regions.r[idx[k]];
+
+                if ((size_t) got >= local[k].iov_len) {
+                        got -= (ssize_t) local[k].iov_len;
+                        continue;
+                }
+                /* The first element that was not read whole. */
+                r->end = r->start + safe_read_memory(c->mem_pid, r->start, local[k].iov_base,
+                                                      local[k].iov_len);
+                return idx[k] + 1;
+        }
+        return idx[n - 1] + 1;
+}
+
 int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_size) {
         struct md_memory_descriptor *d;
         uint32_t *rvas, list_rva;
@@ -230,26 +274,25 @@ int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_siz
         rvas = proto_buf_reserve(&c->scratch, (c->regions.n + 1) * sizeof(uint32_t), 4, NULL);
         if (!rvas)
                 return -ENOMEM;
+        /* Room for every region first, then one system call per up to
+         * IOV_BATCH regions instead of one each. */
         for (i = 0; i < c->regions.n; i++) {
                 struct region *r = &c->regions.r[i];
                 uint64_t n = r->end - r->start;
-                uint8_t *data;
-                size_t got, dirty;
 
-                if (n > c->out.capacity - c->out.size) {
+                if (n > c->out.capacity - c->out.size ||
+                    !proto_buf_reserve(&c->out, (size_t) n, 16, &rvas[i])) {
                         c->flags |= PROTO_CRASH_BUDGET_HIT;
                         r->end = r->start;
-                        continue;
                 }
-                dirty = c->out.dirty;
-                data = proto_buf_reserve(&c->out, (size_t) n, 16, &rvas[i]);
-                got = data ? safe_read_memory(c->mem_pid, r->start, data, (size_t) n) : 0;
-                /* Keep what could be read; give back the rest. */
-                if (data)
-                        proto_buf_give_back(&c->out, rvas[i] + got, dirty);
-                r->end = r->start + got;
-                if (got)
-                        scrub_environment(c, r->start, data, got);
+        }
+        for (i = 0; i < c->regions.n;)
+                i = read_batch(c, rvas, i);
+        for (i = 0; i < c->regions.n; i++) {
+                struct region *r = &c->regions.r[i];
+
+                if (r->end > r->start)
+                        scrub_environment(c, r->start, c->out.data + rvas[i], r->end - r->start);
         }
 
         if (!proto_buf_reserve(&c->out, 4, 4, &list_rva))
