@@ -393,7 +393,9 @@ static void usage(FILE *f, const char *argv0) {
                 "  -r  the reference crash program (default: refcrash beside this program)\n"
                 "  -d  libcrashdump.so; without it the preload figures are left out\n"
                 "  -T  the program for the idle cost (default /bin/true)\n"
-                "  -m  comma-separated subset of plain,core,preload,true (default: all)\n",
+                "  -m  comma-separated subset of plain,core,preload,true (default: all)\n"
+                "  -H  MiB of heap refcrash fills before it crashes (a bigger process: the\n"
+                "      kernel core grows with it, the dump does not)\n",
                 argv0);
 }
 
@@ -408,8 +410,9 @@ int main(int argc, char **argv) {
         int failures = 0, opt;
         ssize_t n;
 
-        while ((opt = getopt(argc, argv, "n:t:r:d:T:m:h")) != -1) {
+        while ((opt = getopt(argc, argv, "n:t:r:d:T:m:H:h")) != -1) {
                 switch (opt) {
+                case 'H': setenv("REFCRASH_HEAP_MB", optarg, 1); break;
                 case 'n': crash_runs = strtol(optarg, NULL, 10); break;
                 case 't': true_runs = strtol(optarg, NULL, 10); break;
                 case 'r': refcrash = optarg; break;
@@ -486,8 +489,9 @@ int main(int argc, char **argv) {
         env_plain = make_env(NULL, NULL);
         env_dump = make_env(env_preload, env_dir);
 
-        printf("crashtime: %s (5 threads, NULL write 4 frames deep), %ld runs per mode, "
-               "modes interleaved\n", refcrash, crash_runs);
+        printf("crashtime: %s (5 threads, NULL write 4 frames deep, %s MiB of heap in use), "
+               "%ld runs per mode, modes interleaved\n", refcrash,
+               getenv("REFCRASH_HEAP_MB") ? getenv("REFCRASH_HEAP_MB") : "no extra", crash_runs);
         if (dumper)
                 printf("dumper: %s\n", dumper);
         printf("load average (1 min) at start: %.2f on %ld CPUs\n", loadavg(), sysconf(_SC_NPROCESSORS_ONLN));

@@ -5,6 +5,7 @@
  * deep. Built -O2 -g -fno-omit-frame-pointer.
  *
  * usage: refcrash [FD]
+ * REFCRASH_HEAP_MB=N fills N MiB of heap first, for a process of some size.
  * With FD, it writes a CLOCK_MONOTONIC struct timespec to that (inherited)
  * pipe just before the faulting store; crashtime takes its own stamp when
  * waitpid() returns, which gives crash->exit. */
@@ -57,6 +58,17 @@ int main(int argc, char **argv) {
         int fd = argc > 1 ? atoi(argv[1]) : -1;
         pthread_t t[4];
 
+        const char *heap_mb = getenv("REFCRASH_HEAP_MB");
+
+        if (heap_mb && atoi(heap_mb) > 0) {
+                size_t n = (size_t) atoi(heap_mb) << 20;
+                char *heap = malloc(n);
+
+                if (!heap)
+                        return 2;
+                for (size_t i = 0; i < n; i += 4096)
+                        heap[i] = (char) i;     /* in use: every page touched */
+        }
         pthread_barrier_init(&all_up, NULL, 5);
         for (int i = 0; i < 4; i++)
                 if (pthread_create(&t[i], NULL, idle_main, NULL) != 0)
