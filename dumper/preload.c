@@ -143,17 +143,31 @@ struct thread_start {
         void *arg;
 };
 
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_key_once = PTHREAD_ONCE_INIT;
+static bool altstack_key_ok;
+
+/* Made when the program first starts a thread, not at load: a program
+ * that never does pays nothing for it. Its destructor frees the thread's
+ * alternate stack on return, pthread_exit() and cancellation alike. */
+static void make_altstack_key(void) {
+        altstack_key_ok = pthread_key_create(&altstack_key, dumper_altstack_free) == 0;
+}
+
+/* optimize-sibling-calls: the call to the thread's own start routine is a
+ * jump, so this frame is gone from the thread's stack, and backtraces of
+ * its threads look the same with and without the dumper. */
+__attribute__((optimize("optimize-sibling-calls")))
 static void *thread_trampoline(void *p) {
-        struct thread_start s = *(struct thread_start *) p;
-        void *stack, *ret;
+        void *(*fn)(void *) = ((struct thread_start *) p)->fn;
+        void *arg = ((struct thread_start *) p)->arg;
+        void *stack;
 
         free(p);
         stack = dumper_altstack_install();
-        /* Freed on return, pthread_exit() and cancellation alike. */
-        pthread_cleanup_push(dumper_altstack_free, stack);
-        ret = s.fn(s.arg);
-        pthread_cleanup_pop(1);
-        return ret;
+        if (stack && altstack_key_ok)
+                (void) pthread_setspecific(altstack_key, stack);
+        return fn(arg);
 }
 
 EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
@@ -169,6 +183,7 @@ EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                 return EAGAIN;
         if (dumper_rt.config.disabled || !dumper_rt.shared)
                 return next(thread, attr, fn, arg);
+        (void) pthread_once(&altstack_key_once, make_altstack_key);
         s = malloc(sizeof(*s));
         if (!s)
                 return next(thread, attr, fn, arg);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolicate/symbolicate.h: turns a dump into threads of frames with
+ * function, file:line, inlined frames and the values of parameters and
+ * locals, as gdb's `bt full` shows them, with elfutils libdw. Used by
+ * crashctl now and by the daemon's workers later. Never logs; errors are
+ * negative errno values with a one-line message in the caller's buffer.
+ * A symb_context may be used by one thread at a time (libdw is not
+ * thread-safe per Dwfl); a daemon keeps one per worker. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reader.h"
+
+struct symb_options {
+        const char *const *debug_dirs;  /* searched in order: .build-id layout and plain trees */
+        size_t n_debug_dirs;
+        const char *sysroot;            /* module paths are looked up under it first; may be NULL */
+        bool no_system_debug;           /* skip /usr/lib/debug (tests) */
+        int debuginfod_timeout_s;       /* 0: 10 s. Used only when DEBUGINFOD_URLS is set */
+        unsigned max_frames;            /* per thread; 0: 256 */
+        unsigned max_depth;             /* nesting of structs/arrays in values; 0: 3 */
+        unsigned max_elements;          /* array elements and string chars; 0: 200 */
+};
+
+struct symb_context;
+
+int symb_context_new(const struct symb_options *o, struct symb_context **ret);
+void symb_context_free(struct symb_context *c);
+
+enum symb_var_kind { SYMB_VAR_PARAM, SYMB_VAR_LOCAL };
+
+struct symb_var {
+        char *name;
+        enum symb_var_kind kind;
+        char *type;                     /* as C spells it: "const char *", "struct point" */
+        char *value;                    /* as gdb prints it; NULL when unknown */
+        char *reason;                   /* when value is NULL: "optimized out", "unavailable",
+                                           "not implemented", "error: ..." */
+};
+
+enum symb_trust {
+        SYMB_TRUST_CONTEXT,             /* registers from the dump: frame 0 */
+        SYMB_TRUST_CFI,                 /* unwound with .eh_frame/.debug_frame */
+        SYMB_TRUST_FP,                  /* unwound by frame pointer */
+};
+
+struct symb_frame {
+        uint64_t pc;                    /* as unwound (return address for callers) */
+        bool inlined;                   /* a virtual frame for an inlined call */
+        enum symb_trust trust;
+        const char *module;             /* path as in the dump; NULL if in no module */
+        uint64_t module_base;
+        char *function;                 /* demangled; NULL if unknown */
+        uint64_t function_offset;       /* pc - symbol start, when known */
+        char *file;                     /* NULL if unknown */
+        int line, column;               /* 0 if unknown */
+        bool pc_at_line_start;          /* pc begins a line-table row: gdb omits the address */
+        bool has_debug_info;            /* false: "No symbol table info available." */
+        struct symb_var *vars;          /* params first, in declaration order, then locals */
+        size_t n_vars;
+};
+
+struct symb_thread {
+        uint32_t tid;
+        const char *name;               /* NULL if unknown */
+        bool crashed;
+        struct symb_frame *frames;      /* innermost first */
+        size_t n_frames;
+        char *stop_reason;              /* why the walk ended early, or NULL */
+};
+
+struct symb_module {
+        const char *name;               /* path in the dump */
+        uint64_t base, size;
+        char build_id[2 * PROTO_BUILD_ID_MAX + 1];  /* hex, "" if none */
+        char debug_id[40];              /* Sentry/Breakpad debug id (GUID form), "" if none */
+        char *elf_path;                 /* the file used, or NULL */
+        char *debug_path;               /* separate debug file, or NULL */
+        char *problem;                  /* "not found", "build-id mismatch: FILE has ...", or NULL */
+};
+
+struct symb_report {
+        const struct proto_dump *dump;  /* borrowed: must outlive the report */
+        struct symb_thread *threads;    /* the crashing thread first */
+        size_t n_threads;
+        struct symb_module *modules;
+        size_t n_modules;
+};
+
+/* Symbolicates every thread of d. Missing debug info is not an error: the
+ * frames say what is unknown. Fails only for a dump it cannot walk at all
+ * (no threads) or when out of memory. */
+int symb_symbolicate(struct symb_context *c, const struct proto_dump *d,
+                     struct symb_report **ret, char *err, size_t errlen);
+void symb_report_free(struct symb_report *r);
+
+/* Output. mask: variable-name substrings (case-insensitive) whose values
+ * are replaced by "[masked]"; NULL-terminated, or NULL for none. */
+int symb_format_text(FILE *out, const struct symb_report *r);
+int symb_format_json(FILE *out, const struct symb_report *r, const char *const *mask);
+int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const *mask);
+
+/* The default mask list: password, passwd, secret, token, api_key,
+ * apikey, auth, credential, cookie, private. */
+extern const char *const symb_default_mask[];

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolicate/symbols.c: ELF symbol lookup by address, from a table built
+ * once per file and kept in the context. libdwfl's dwfl_module_addrinfo
+ * scans every symbol on each call and reopens the debug file in each new
+ * Dwfl: a daemon symbolicating hundreds of dumps a second cannot afford
+ * that. The table comes from .symtab (the file's own, else the separate
+ * debug file's) or, in a stripped file with no debug file, .dynsym. */
+#include <string.h>
+
+#include "symb-internal.h"
+
+struct symb_sym {
+        GElf_Addr addr, size;           /* in the main file's addresses */
+        const char *name;               /* into the Elf's string table */
+};
+
+static Elf_Scn *find_table(Elf *elf, GElf_Word type) {
+        Elf_Scn *scn = NULL;
+
+        while (elf && (scn = elf_nextscn(elf, scn))) {
+                GElf_Shdr mem, *sh = gelf_getshdr(scn, &mem);
+
+                if (sh && sh->sh_type == type && sh->sh_entsize > 0)
+                        return scn;
+        }
+        return NULL;
+}
+
+static int sym_cmp(const void *a, const void *b) {
+        const struct symb_sym *x = a, *y = b;
+
+        if (x->addr != y->addr)
+                return x->addr < y->addr ? -1 : 1;
+        /* Aliases (pause, __libc_pause): gdb sorts them by name and takes
+         * the last; sorting them backwards puts that one first. */
+        return strcmp(y->name, x->name);
+}
+
+static void build(struct symb_file *f) {
+        Elf *elf = f->elf;
+        Elf_Scn *scn = find_table(f->elf, SHT_SYMTAB);
+        int64_t delta = 0;
+        struct symb_sym *v;
+        GElf_Shdr mem, *sh;
+        Elf_Data *data;
+        size_t n, k = 0;
+
+        f->syms_built = true;
+        if (!scn && f->debug_elf && (scn = find_table(f->debug_elf, SHT_SYMTAB))) {
+                elf = f->debug_elf;
+                delta = f->dwarf_delta;
+        }
+        if (!scn)
+                scn = find_table(f->elf, SHT_DYNSYM), elf = f->elf, delta = 0;
+        if (!scn || !(sh = gelf_getshdr(scn, &mem)) || !(data = elf_getdata(scn, NULL)))
+                return;
+        n = sh->sh_size / sh->sh_entsize;
+        if (n == 0 || !(v = calloc(n, sizeof(*v))))
+                return;
+        for (size_t i = 1; i < n; i++) {
+                GElf_Sym sym;
+                const char *name;
+                int type;
+
+                if (!gelf_getsym(data, (int) i, &sym))
+                        break;
+                type = GELF_ST_TYPE(sym.st_info);
+                if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS || sym.st_value == 0 ||
+                    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
+                        continue;
+                name = elf_strptr(elf, sh->sh_link, sym.st_name);
+                if (!name || !*name)
+                        continue;
+                v[k++] = (struct symb_sym) {
+                        .addr = sym.st_value - (GElf_Addr) delta,
+                        .size = sym.st_size,
+                        .name = name,
+                };
+        }
+        qsort(v, k, sizeof(*v), sym_cmp);
+        f->syms = v;
+        f->n_syms = k;
+}
+
+/* How far back a sized symbol that contains the address is looked for
+ * (nested or aliased symbols); beyond it, the nearest sizeless one. */
+#define LOOK_BACK 16
+
+const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_addr) {
+        const struct symb_sym *v;
+        size_t lo = 0, hi;
+
+        if (!f->syms_built)
+                build(f);
+        v = f->syms;
+        hi = f->n_syms;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (v[mid].addr <= a)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == 0)
+                return NULL;
+        /* v[lo - 1] is the last symbol at or below a. Symbols at one
+         * address sort gdb's choice first; walk back group by group for
+         * one whose size covers a. */
+        for (size_t i = lo, groups = 0; i > 0 && groups < LOOK_BACK; groups++) {
+                size_t start = i - 1;
+
+                while (start > 0 && v[start - 1].addr == v[i - 1].addr)
+                        start--;
+                for (size_t j = start; j < i; j++)
+                        if (v[j].size > 0 && a - v[j].addr < v[j].size) {
+                                *ret_addr = v[j].addr;
+                                return v[j].name;
+                        }
+                i = start;
+        }
+        /* None covers it: the nearest symbol below, if it has no size
+         * (assembly entry points such as _start often have none). */
+        size_t start = lo - 1;
+
+        while (start > 0 && v[start - 1].addr == v[lo - 1].addr)
+                start--;
+        for (size_t j = start; j < lo; j++)
+                if (v[j].size == 0) {
+                        *ret_addr = v[j].addr;
+                        return v[j].name;
+                }
+        return NULL;
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolicate/variables.c: see variables.h.
+ *
+ * The order is gdb's (`bt full`): the parameters of the function in
+ * declaration order, then the locals of the innermost block first and of
+ * each enclosing block after it. For an inlined instance (or a concrete
+ * out-of-line copy of an inline function) the parameters and locals that
+ * exist only in the abstract origin are listed too, as <optimized out>,
+ * as gdb's inherit_abstract_dies does. A variable whose value cannot be
+ * known gets a NULL value and the reason, never a guess. */
+#include <dwarf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "location.h"
+#include "values.h"
+#include "variables.h"
+
+/* gdb's max-value-size: it refuses larger objects the same way. */
+#define MAX_VALUE_SIZE 65536
+/* Children looked at per scope in hostile DWARF. */
+#define MAX_CHILDREN 100000
+
+void symb_var_clear(struct symb_var *v) {
+        free(v->name);
+        free(v->type);
+        free(v->value);
+        free(v->reason);
+        memset(v, 0, sizeof *v);
+}
+
+static int append(struct symb_var **vars, size_t *n, struct symb_var *v) {
+        struct symb_var *t = realloc(*vars, (*n + 1) * sizeof **vars);
+
+        if (!t)
+                return -ENOMEM;
+        *vars = t;
+        t[(*n)++] = *v;
+        memset(v, 0, sizeof *v);
+        return 0;
+}
+
+static int set_reason(struct symb_var *v, enum symb_reason r, const char *error) {
+        if (r == SYMB_REASON_ERROR) {
+                size_t n = strlen("error: ") + strlen(error && *error ? error : "bad DWARF") + 1;
+
+                v->reason = malloc(n);
+                if (v->reason)
+                        snprintf(v->reason, n, "error: %s", error && *error ? error : "bad DWARF");
+        } else
+                v->reason = strdup(symb_reason_name(r));
+        return v->reason ? 0 : -ENOMEM;
+}
+
+/* The value of DW_AT_const_value as the bytes of an object of size bytes.
+ * Data forms are zero-extended and sdata sign-extended, as gdb stores
+ * them (dwarf2_const_value_attr). */
+static int const_value(Dwarf_Attribute *a, size_t size, uint8_t *bytes, const char **error) {
+        Dwarf_Block blk;
+        Dwarf_Word u;
+        Dwarf_Sword s;
+        const char *str;
+
+        memset(bytes, 0, size);
+        switch (dwarf_whatform(a)) {
+        case DW_FORM_block:
+        case DW_FORM_block1:
+        case DW_FORM_block2:
+        case DW_FORM_block4:
+        case DW_FORM_data16:
+                if (dwarf_formblock(a, &blk) != 0)
+                        break;
+                memcpy(bytes, blk.data, blk.length < size ? blk.length : size);
+                return blk.length >= size ? 0 : -1;
+        case DW_FORM_string:
+        case DW_FORM_strp:
+        case DW_FORM_line_strp:
+        case DW_FORM_strx:
+        case DW_FORM_strx1:
+        case DW_FORM_strx2:
+        case DW_FORM_strx3:
+        case DW_FORM_strx4:
+        case DW_FORM_GNU_strp_alt:
+                str = dwarf_formstring(a);
+                if (!str)
+                        break;
+                memcpy(bytes, str, strlen(str) + 1 < size ? strlen(str) + 1 : size);
+                return 0;
+        case DW_FORM_sdata:
+        case DW_FORM_implicit_const:
+                if (dwarf_formsdata(a, &s) != 0)
+                        break;
+                memset(bytes, s < 0 ? 0xff : 0, size);
+                memcpy(bytes, &s, size < 8 ? size : 8);
+                return 0;
+        default:
+                if (dwarf_formudata(a, &u) != 0)
+                        break;
+                memcpy(bytes, &u, size < 8 ? size : 8);
+                return 0;
+        }
+        *error = "bad DW_AT_const_value";
+        return -1;
+}
+
+/* One parameter or local: its name, type and value. */
+static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum symb_var_kind kind,
+                    const struct symb_value_limits *lim, struct symb_var *v) {
+        Dwarf_Attribute a;
+        Dwarf_Die type;
+        bool has_type;
+        const char *name = dwarf_diename(die);
+        struct symb_location loc;
+        int64_t size;
+        uint8_t *mem = NULL;
+        int r;
+
+        v->kind = kind;
+        v->name = strdup(name ? name : "");
+        has_type = dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &type) != NULL;
+        v->type = symb_type_name(has_type ? &type : NULL);
+        if (!v->name || !v->type)
+                return -ENOMEM;
+        if (!has_type)
+                return set_reason(v, SYMB_REASON_ERROR, "a variable without a type");
+        size = symb_type_size_in(fc, &type);
+        if (size < 0)
+                return set_reason(v, SYMB_REASON_NOT_IMPLEMENTED, NULL);
+        if (size > MAX_VALUE_SIZE) {
+                char msg[96];
+
+                snprintf(msg, sizeof msg, "value requires %" PRId64 " bytes, which is more than max-value-size", size);
+                return set_reason(v, SYMB_REASON_ERROR, msg);
+        }
+        mem = malloc(3 * (size_t) (size ? size : 1));
+        if (!mem)
+                return -ENOMEM;
+
+        struct symb_value val = {
+                .bytes = mem, .known = mem + size, .why = mem + 2 * size, .size = (size_t) size,
+        };
+
+        if (symb_location_of_die(fc, die, &loc) == 1) {
+                symb_location_read(fc, &loc, (size_t) size, mem, mem + size, mem + 2 * size);
+                val.error = loc.error;
+                val.loc = &loc;
+                val.has_addr = symb_location_is_memory(&loc, &val.addr);
+        } else if (dwarf_attr_integrate(die, DW_AT_const_value, &a)) {
+                const char *error = NULL;
+
+                if (const_value(&a, (size_t) size, mem, &error) < 0) {
+                        free(mem);
+                        return set_reason(v, SYMB_REASON_ERROR, error ? error : "DW_AT_const_value too short");
+                }
+                memset(mem + size, 0xff, (size_t) size);
+                memset(mem + 2 * size, 0, (size_t) size);
+        } else {
+                /* Neither: gdb's LOC_OPTIMIZED_OUT. */
+                free(mem);
+                return set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL);
+        }
+
+        r = symb_value_format(fc, &type, &val, lim, /* deref_ref= */ true, &v->value);
+        free(mem);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return set_reason(v, (enum symb_reason) r, val.error);
+        return 0;
+}
+
+static bool abstract_origin(Dwarf_Die *die, Dwarf_Die *ret) {
+        Dwarf_Attribute a;
+
+        return dwarf_formref_die(dwarf_attr(die, DW_AT_abstract_origin, &a), ret) != NULL;
+}
+
+static bool same_die(Dwarf_Die *a, Dwarf_Die *b) {
+        return dwarf_dieoffset(a) == dwarf_dieoffset(b) && dwarf_cu_getdwarf(a->cu) == dwarf_cu_getdwarf(b->cu);
+}
+
+/* Does scope have a concrete child whose abstract origin is abs? */
+static bool has_concrete(Dwarf_Die *scope, Dwarf_Die *abs) {
+        Dwarf_Die c, o;
+        unsigned k = 0;
+
+        if (dwarf_child(scope, &c) != 0)
+                return false;
+        do {
+                if (abstract_origin(&c, &o) && same_die(&o, abs))
+                        return true;
+        } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+static bool wanted(Dwarf_Die *die, int tag) {
+        Dwarf_Attribute a;
+        bool decl = false;
+
+        if (dwarf_tag(die) != tag)
+                return false;
+        if (dwarf_attr_integrate(die, DW_AT_declaration, &a))
+                dwarf_formflag(&a, &decl);
+        /* gdb makes no symbol for a nameless variable (VLA bounds) or an
+         * extern declaration inside a function. */
+        return !decl && dwarf_diename(die) != NULL;
+}
+
+/* The parameters or the variables (tag) of one scope, with those only
+ * in its abstract origin as <optimized out> after the concrete ones. */
+static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, int tag, enum symb_var_kind kind,
+                         const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars) {
+        Dwarf_Die c, origin;
+        struct symb_var v = { 0 };
+        unsigned k = 0;
+        int r;
+
+        if (dwarf_child(scope, &c) == 0)
+                do {
+                        if (!wanted(&c, tag))
+                                continue;
+                        r = describe(fc, &c, kind, lim, &v);
+                        if (r == 0)
+                                r = append(vars, n_vars, &v);
+                        if (r < 0) {
+                                symb_var_clear(&v);
+                                return r;
+                        }
+                } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
+
+        if (!abstract_origin(scope, &origin) || dwarf_child(&origin, &c) != 0)
+                return 0;
+        k = 0;
+        do {
+                const char *name;
+                Dwarf_Attribute a;
+                Dwarf_Die type;
+
+                if (!wanted(&c, tag) || has_concrete(scope, &c))
+                        continue;
+                /* Only in the abstract origin: no location in this
+                 * instance, unless it is a constant. */
+                if (dwarf_attr(&c, DW_AT_const_value, &a)) {
+                        r = describe(fc, &c, kind, lim, &v);
+                } else {
+                        name = dwarf_diename(&c);
+                        v.kind = kind;
+                        v.name = strdup(name ? name : "");
+                        v.type = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(&c, DW_AT_type, &a), &type)
+                                                        ? &type : NULL);
+                        r = v.name && v.type ? set_reason(&v, SYMB_REASON_OPTIMIZED_OUT, NULL) : -ENOMEM;
+                }
+                if (r == 0)
+                        r = append(vars, n_vars, &v);
+                if (r < 0) {
+                        symb_var_clear(&v);
+                        return r;
+                }
+        } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
+        return 0;
+}
+
+int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, size_t n_scopes,
+                      const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars) {
+        int r;
+
+        if (!fc || !fc->module || n_scopes == 0)
+                return 0;
+        r = collect_scope(fc, &scopes[n_scopes - 1], DW_TAG_formal_parameter, SYMB_VAR_PARAM, lim, vars, n_vars);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_scopes; i++) {
+                r = collect_scope(fc, &scopes[i], DW_TAG_variable, SYMB_VAR_LOCAL, lim, vars, n_vars);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolicate/variables.h: parameters and locals of one frame, evaluated
+ * from their DWARF locations and printed as gdb prints them. */
+#pragma once
+
+#include <stddef.h>
+
+#include "frame-context.h"
+#include "symbolicate.h"
+
+struct symb_value_limits {
+        unsigned max_depth;             /* struct/array nesting printed */
+        unsigned max_elements;          /* array elements and string bytes */
+};
+
+/* Appends the parameters (first, in declaration order) and the locals of
+ * one virtual frame to *vars / *n_vars (grown with realloc).
+ *
+ * scopes: the DIEs that belong to this virtual frame, innermost first:
+ * the lexical blocks that contain the pc, then last the function-like DIE
+ * (DW_TAG_subprogram or DW_TAG_inlined_subroutine). For an inlined frame
+ * the registers and memory are those of the physical frame in fc.
+ * Never fails for one bad variable: that variable gets a reason. Returns
+ * 0 or -ENOMEM. */
+int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, size_t n_scopes,
+                      const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars);
+
+void symb_var_clear(struct symb_var *v);

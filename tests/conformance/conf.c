@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/conformance/conf.c: a C program that dies the same way on every
+ * run, with a little of every kind of value in its frames, for comparing
+ * `crashctl symbolicate` with gdb's `bt full` (run-conformance.py). Built
+ * at -O0 and -O2. Every local in scope at the crash is initialized, and no
+ * value depends on addresses, time or the environment, so two runs (one
+ * under gdb, one under the dumper) hold the same values.
+ *
+ * Threads: two workers block in pause() with their own locals; the main
+ * thread then crashes 6 frames deep (recursion, an inlined helper, an
+ * always_inline function) by writing through a NULL pointer that the
+ * compiler cannot see is NULL. asm statements after the faulting store
+ * keep values live at -O2, so that the optimizer leaves something to
+ * recover. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+/* Keeps a value alive (in a register or memory) up to this point. */
+#define KEEP(x) __asm__ volatile("" : : "g"(x) : "memory")
+
+enum color { RED, GREEN, BLUE };
+enum perm { P_READ = 1, P_WRITE = 2, P_EXEC = 4 };
+enum level { L_LOW = -1, L_MID = 0, L_HIGH = 1 };
+
+struct point {
+        int x, y;
+};
+typedef struct point point_t;
+
+struct shape {
+        const char *label;
+        point_t corners[3];
+        double area;
+        float scale;
+        enum color color;
+};
+
+struct flags {
+        unsigned ready : 1;
+        unsigned mode : 3;
+        int delta : 5;
+        bool on : 1;
+        unsigned wide : 20;
+};
+
+union number {
+        int i;
+        float f;
+        unsigned char bytes[4];
+};
+
+struct node {
+        int value;
+        struct node *next;
+        char tag[8];
+};
+
+struct mixed {
+        char c;
+        short s;
+        long l;
+        double d;
+        struct {
+                int a, b;
+        } inner;
+        union {
+                int ui;
+                char uc[4];
+        };
+};
+
+typedef int (*binop_fn)(int, int);
+
+struct worker_arg {
+        int id;
+        volatile pid_t tid;
+        const char *name;
+        double weight;
+        struct point home;
+};
+
+int *volatile crash_ptr;        /* NULL, but the compiler cannot know */
+char global_buf[32] = "global buffer";
+static const char rodata_msg[] = "read-only message";
+static sem_t ready;
+
+NOINLINE static int op_add(int a, int b) {
+        return a + b;
+}
+
+NOINLINE static int op_mul(int a, int b) {
+        return a * b;
+}
+
+/* ---- the workers ---- */
+
+NOINLINE static void worker_block(struct worker_arg *arg, int depth, double factor) {
+        int squares[4] = { arg->id, arg->id * arg->id, 9, 16 };
+        double scaled = arg->weight * factor;
+        const char *greeting = arg->id == 1 ? "hello from one" : "hello from two";
+        enum perm access = arg->id == 1 ? P_READ | P_WRITE : P_EXEC;
+
+        sem_post(&ready);
+        for (;;) {
+                pause();
+                KEEP(squares);
+                KEEP(scaled);
+                KEEP(greeting);
+                KEEP(access);
+                KEEP(depth);
+        }
+}
+
+static void *worker_main(void *p) {
+        struct worker_arg *arg = p;
+        char name[16] = { 0 };
+
+        snprintf(name, sizeof name, "worker-%d", arg->id);
+        arg->tid = gettid();
+        pthread_setname_np(pthread_self(), name);
+        worker_block(arg, arg->id + 1, 0.5 * arg->id);
+        return NULL;
+}
+
+/* ---- the crash ---- */
+
+ALWAYS_INLINE int scale_point(point_t *p, int k) {
+        int sx = p->x * k, sy = p->y * k;
+
+        p->x = sx;
+        p->y = sy;
+        return sx + sy;
+}
+
+/* The crash itself, inlined into its caller at every level. */
+ALWAYS_INLINE void poke(int value, const char *why) {
+        int doubled = value * 2;
+
+        /* Live gdb hides an inlined frame whose first instruction is the
+         * pc (skip_inline_frames, for breakpoints); a nop first keeps the
+         * faulting store inside poke for both. */
+        __asm__ volatile("nop");
+        *crash_ptr = doubled;           /* SIGSEGV */
+        KEEP(why);
+        KEEP(doubled);
+}
+
+/* Small and called once: GCC inlines it at -O2. */
+static int checksum(const unsigned char *data, int n) {
+        int sum = 0;
+
+        for (int i = 0; i < n; i++)
+                sum = sum * 31 + data[i];
+        return sum;
+}
+
+NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction, char initial, const char *text,
+                               binop_fn fn, enum level lvl) {
+        static int calls;
+        struct flags fl = { .ready = 1, .mode = 5, .delta = -7, .on = true, .wide = 123456 };
+        union number num = { .f = 1.5f };
+        struct mixed mx = { .c = 'x', .s = -300, .l = 1234567890123L, .d = 0.1, .inner = { 7, 8 }, .ui = 0x41424344 };
+        char stack_str[16] = "stack-string";
+        char tail[12] = "tail";
+        int zeros[20] = { 0 };
+        int grid[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } };
+        double doubles[3] = { 0.25, -1e10, 3.0 / 7.0 };
+        unsigned char raw[5] = { 0, 1, 127, 128, 255 };
+        bool yes = true;
+        long long big = -9007199254740993LL;
+        unsigned long ubig = 18446744073709551615UL;
+        short neg_short = -12345;
+        unsigned short ushort = 54321;
+        signed char small = -100;
+        enum perm both = P_READ | P_EXEC;
+        enum perm odd = (enum perm) 8;
+        enum color hue = BLUE;
+        int result = fn(6, 7);
+        int sum;
+
+        calls++;
+        point_t pt = { 3, 4 };
+        sum = scale_point(&pt, 10);
+        {
+                int inner_local = sum + 1;
+                const char *inner_msg = rodata_msg;
+
+                poke(inner_local, inner_msg);
+                KEEP(inner_msg);
+                KEEP(inner_local);
+        }
+        KEEP(fl);
+        KEEP(num);
+        KEEP(mx);
+        KEEP(stack_str);
+        KEEP(tail);
+        KEEP(zeros);
+        KEEP(grid);
+        KEEP(doubles);
+        KEEP(raw);
+        KEEP(yes);
+        KEEP(big);
+        KEEP(ubig);
+        KEEP(neg_short);
+        KEEP(ushort);
+        KEEP(small);
+        KEEP(both);
+        KEEP(odd);
+        KEEP(hue);
+        KEEP(result);
+        KEEP(pt);
+        KEEP(shape);
+        KEEP(ratio);
+        KEEP(fraction);
+        KEEP(initial);
+        KEEP(text);
+        KEEP(lvl);
+}
+
+/* At -O2 code and mult are dead after the call: gdb and we find them
+ * through DW_OP_entry_value and the call site in the caller. lp points at
+ * a local that lives in registers: an implicit pointer. */
+NOINLINE static void middle(int code, long mult, const char *tag, struct shape *sh, const char *text, binop_fn fn) {
+        struct point local_pt = { code, (int) (mult / 10) };
+        struct point *lp = &local_pt;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
+        int vla[code - 2];      /* its bound lives in the frame */
+#pragma GCC diagnostic pop
+
+        for (int i = 0; i < code - 2; i++)
+                vla[i] = i * i;
+        crash_now(sh, 2.5, 0.75f, 'Q', text, fn, L_LOW);
+        KEEP(lp->x + lp->y);
+        KEEP(tag);
+        KEEP(vla);
+}
+
+/* Inlined at every level; unused_flag exists only in the abstract origin
+ * at -O2 (<optimized out>). */
+ALWAYS_INLINE void relay(int depth, int unused_flag, struct shape *sh, const char *text, binop_fn fn) {
+        middle(depth + 5, 1000, "middle-tag", sh, text, fn);
+}
+
+NOINLINE static int recurse(int n, struct node *prev, const char *heap_text) {
+        struct node here = { .value = n * 100, .next = prev };
+        int local_n = n;
+
+        memcpy(here.tag, "node", 4);
+        here.tag[4] = (char) ('0' + n % 10);
+        if (n == 0) {
+                struct shape sh = {
+                        .label = "triangle",
+                        .corners = { { 0, 0 }, { 4, 0 }, { 0, 3 } },
+                        .area = 6.0,
+                        .scale = 1.25f,
+                        .color = GREEN,
+                };
+                unsigned char bytes[4] = { 1, 2, 3, 4 };
+                int check = checksum(bytes, 4);
+
+                relay(0, 99, &sh, heap_text, check > 0 ? op_mul : op_add);
+                KEEP(sh);
+                KEEP(check);
+        } else
+                recurse(n - 1, &here, heap_text);
+        KEEP(here);
+        KEEP(local_n);
+        return local_n;
+}
+
+/* Until thread tid sits in pause(): after sem_post it may still be in
+ * the futex call, and its stack must be the same in every run. */
+static void wait_in_pause(pid_t tid) {
+        char path[64], buf[64];
+
+        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int) tid);
+        for (int tries = 0; tries < 10000; tries++) {
+                FILE *f = fopen(path, "r");
+                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+                if (f)
+                        fclose(f);
+                buf[n] = 0;
+                if (strncmp(buf, "34 ", 3) == 0)        /* __NR_pause */
+                        return;
+                usleep(1000);
+        }
+}
+
+/* Its own frame, gone before the crash: pthread_t values are addresses. */
+NOINLINE static int start_workers(void) {
+        static struct worker_arg args[2] = {
+                { 1, 0, "first", 1.5, { 10, 20 } },
+                { 2, 0, "second", 2.5, { 30, 40 } },
+        };
+        pthread_t threads[2];
+
+        sem_init(&ready, 0, 0);
+        for (int i = 0; i < 2; i++)
+                if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0)
+                        return -1;
+        for (int i = 0; i < 2; i++)
+                sem_wait(&ready);
+        for (int i = 0; i < 2; i++)
+                wait_in_pause(args[i].tid);
+        return 2;
+}
+
+int main(void) {
+        char *heap_text = strdup("heap-allocated text");
+        int workers = start_workers();
+
+        if (workers < 0)
+                return 1;
+        recurse(3, NULL, heap_text);
+        KEEP(workers);
+        free(heap_text);
+        return 0;
+}

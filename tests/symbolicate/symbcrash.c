@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/symbolicate/symbcrash.c: a crash with something for each part of
+ * symbolication to get right: a NULL write two inlined calls deep inside
+ * a real function, three other threads blocked in the kernel, and locals
+ * whose names must be masked in reports that leave the machine.
+ *
+ * usage: symbcrash [threads]
+ * Built -O0 and -O2 (meson), and once more with -DOTHER_BUILD: the same
+ * code with a different build-id, for the mismatch test; the modules test
+ * also builds it with clang, which writes no .debug_aranges. The line
+ * marked CRASH-HERE is where frame 0 must point. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+#ifdef OTHER_BUILD
+const char symbcrash_build[] = "other";
+#else
+const char symbcrash_build[] = "main";
+#endif
+
+struct login {
+        const char *user;
+        const char *password;
+        int tries;
+};
+
+static int *volatile null_ptr;
+static pthread_barrier_t all_up;
+
+static void *idle_main(void *arg) {
+        pthread_barrier_wait(&all_up);
+        for (;;)
+                pause();
+        return arg;
+}
+
+INLINE void store_inner(int value) {
+        *null_ptr = value; /* CRASH-HERE */
+}
+
+INLINE void store_outer(int value) {
+        store_inner(value + 1);
+}
+
+NOINLINE static int check_login(const struct login *l, const char *api_token) {
+        int attempts = l->tries * 2;
+
+        if (attempts > 4 && api_token[0])
+                store_outer(attempts);
+        return attempts;
+}
+
+NOINLINE static int run(int threads) {
+        struct login creds = { "bob", "hunter2", 3 };
+        char session_cookie[16] = "c00k1e";
+        int r;
+
+        for (int i = 0; i < threads; i++) {
+                pthread_t t;
+
+                if (pthread_create(&t, NULL, idle_main, NULL) != 0)
+                        return 2;
+        }
+        if (threads > 0)
+                pthread_barrier_wait(&all_up);
+        r = check_login(&creds, session_cookie[0] ? "tok-123" : "");
+        __asm__ volatile("" ::: "memory");      /* keep this frame: no tail call */
+        return r + (int) strlen(session_cookie);
+}
+
+int main(int argc, char **argv) {
+        int threads = argc > 1 ? atoi(argv[1]) : 3;
+
+        pthread_barrier_init(&all_up, NULL, (unsigned) threads + 1);
+        return run(threads) + (symbcrash_build[0] == 'x');
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/symbolicate/test-symb-format.c: the output side on reports built
+ * by hand: masking of whole variables and of struct members inside gdb's
+ * value syntax (strings, char literals and error texts must not confuse
+ * it), JSON escaping of hostile names, Sentry's frame order, gdb's text
+ * layout, and the debug id of Sentry's own schema example. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symb-internal.h"
+
+static char *masked(const char *value) {
+        char *out = NULL;
+        int r = symb_mask_members(value, symb_default_mask, &out);
+
+        assert_true(r >= 0);
+        return r > 0 ? out : strdup(value);
+}
+
+static void check_mask(const char *in, const char *want) {
+        char *got = masked(in);
+
+        assert_string_equal(got, want);
+        free(got);
+}
+
+static void test_mask_members(void **state) {
+        check_mask("{user = 0x1 \"bob\", password = 0x2 \"hunter2\", tries = 3}",
+                   "{user = 0x1 \"bob\", password = [masked], tries = 3}");
+        /* Nested structs, and braces and commas inside strings. */
+        check_mask("{a = {token = 5, b = 66 'B'}, c = 0x3 \"}{, password = \"}",
+                   "{a = {token = [masked], b = 66 'B'}, c = 0x3 \"}{, password = \"}");
+        check_mask("{inner = {x = 1, api_key = {1, 2, 3}}, y = 2}",
+                   "{inner = {x = 1, api_key = [masked]}, y = 2}");
+        /* Char literals, including an escaped quote, and an error text
+         * with an apostrophe that opens no literal. */
+        check_mask("{c = 39 '\\'', secret = 1}", "{c = 39 '\\'', secret = [masked]}");
+        check_mask("{e = <error: can't read>, Auth_Header = 0x5 \"Basic x\"}",
+                   "{e = <error: can't read>, Auth_Header = [masked]}");
+        /* Nothing to mask: unchanged (0). */
+        char *out = NULL;
+        assert_int_equal(symb_mask_members("{x = 1, y = 2}", symb_default_mask, &out), 0);
+        assert_int_equal(symb_mask_members("42", symb_default_mask, &out), 0);
+        assert_null(out);
+}
+
+static void test_name_masked(void **state) {
+        assert_true(symb_name_masked("API_KEY", symb_default_mask));
+        assert_true(symb_name_masked("user_password2", symb_default_mask));
+        assert_true(symb_name_masked("session_cookie", symb_default_mask));
+        assert_false(symb_name_masked("count", symb_default_mask));
+        assert_false(symb_name_masked("password", NULL));
+}
+
+/* A report of one thread with two frames, by hand. */
+struct hand {
+        struct proto_dump d;
+        struct proto_thread thread;
+        struct symb_report r;
+        struct symb_thread t;
+        struct symb_frame f[2];
+        struct symb_var v[3];
+};
+
+static void hand_init(struct hand *h) {
+        memset(h, 0, sizeof(*h));
+        h->thread.tid = 7;
+        h->d.threads = &h->thread;
+        h->d.n_threads = 1;
+        h->d.has_exception = true;
+        h->d.exception.thread_id = 7;
+        h->d.exception.exception_record.exception_code = 11;
+        h->d.exception.exception_record.exception_flags = 1;
+        h->r.dump = &h->d;
+        h->r.threads = &h->t;
+        h->r.n_threads = 1;
+        h->t.tid = 7;
+        h->t.crashed = true;
+        h->t.frames = h->f;
+        h->t.n_frames = 2;
+        h->f[0] = (struct symb_frame) {.pc = 0x1000, .function = (char *) "inner\x01\xff", .file = (char *) "/s/a.c",
+                                       .line = 3, .has_debug_info = true, .vars = h->v, .n_vars = 3};
+        h->f[1] = (struct symb_frame) {.pc = 0x2000, .function = (char *) "outer", .trust = SYMB_TRUST_CFI};
+        h->v[0] = (struct symb_var) {.name = (char *) "n", .kind = SYMB_VAR_PARAM, .type = (char *) "int",
+                                     .value = (char *) "42"};
+        h->v[1] = (struct symb_var) {.name = (char *) "db_password", .kind = SYMB_VAR_LOCAL,
+                                     .type = (char *) "const char *", .value = (char *) "0x10 \"hunter2\""};
+        h->v[2] = (struct symb_var) {.name = (char *) "gone", .kind = SYMB_VAR_LOCAL, .type = (char *) "double",
+                                     .reason = (char *) "optimized out"};
+}
+
+static char *format(struct hand *h, int which) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        assert_non_null(f);
+        if (which == 0)
+                assert_int_equal(symb_format_text(f, &h->r), 0);
+        else if (which == 1)
+                assert_int_equal(symb_format_json(f, &h->r, symb_default_mask), 0);
+        else
+                assert_int_equal(symb_format_sentry(f, &h->r, symb_default_mask), 0);
+        fclose(f);
+        return buf;
+}
+
+static void test_text(void **state) {
+        struct hand h;
+        char *s;
+
+        hand_init(&h);
+        s = format(&h, 0);
+        assert_non_null(strstr(s, "Signal: SIGSEGV (SEGV_MAPERR) at 0x0"));
+        assert_non_null(strstr(s, "Thread 1 (7) [crashed]:\n"));
+        /* Control bytes and bad UTF-8 never reach the terminal. */
+        assert_non_null(strstr(s, "#0  0x0000000000001000 in inner\\x01\\xff (n=42) at /s/a.c:3\n"));
+        /* Text stays on the machine: not masked. */
+        assert_non_null(strstr(s, "        db_password = 0x10 \"hunter2\"\n"));
+        assert_non_null(strstr(s, "        gone = <optimized out>\n"));
+        assert_non_null(strstr(s, "#1  0x0000000000002000 in outer ()\nNo symbol table info available.\n"));
+        free(s);
+}
+
+static void test_json(void **state) {
+        struct hand h;
+        char *s;
+
+        hand_init(&h);
+        s = format(&h, 1);
+        assert_non_null(strstr(s, "\"function\":\"inner\\u0001\\ufffd\""));
+        assert_non_null(strstr(s, "{\"name\":\"db_password\",\"kind\":\"local\",\"type\":\"const char *\","
+                                  "\"value\":\"[masked]\",\"reason\":null,\"masked\":true}"));
+        assert_null(strstr(s, "hunter2"));
+        assert_non_null(strstr(s, "\"value\":null,\"reason\":\"optimized out\""));
+        assert_non_null(strstr(s, "\"crash\":{\"signal\":11,"));
+        assert_non_null(strstr(s, "\"trust\":\"cfi\""));
+        free(s);
+}
+
+static void test_sentry(void **state) {
+        struct hand h;
+        char *s, *outer, *inner;
+
+        hand_init(&h);
+        s = format(&h, 2);
+        /* Oldest first. */
+        outer = strstr(s, "\"instruction_addr\":\"0x2000\"");
+        inner = strstr(s, "\"instruction_addr\":\"0x1000\"");
+        assert_non_null(outer);
+        assert_non_null(inner);
+        assert_true(outer < inner);
+        assert_non_null(strstr(s, "\"db_password\":\"[masked]\""));
+        assert_non_null(strstr(s, "\"gone\":\"<optimized out>\""));
+        assert_null(strstr(s, "hunter2"));
+        assert_non_null(strstr(s, "\"type\":\"SIGSEGV\",\"value\":\"SEGV_MAPERR at 0x0\""));
+        free(s);
+}
+
+/* Sentry's schema documents code_id 68220ae2c65d65c1b6aaa12fa6765a6ec2f5f434
+ * as debug_id e20a2268-5dc6-c165-b6aa-a12fa6765a6e. */
+static void test_debug_id(void **state) {
+        static const uint8_t id[20] = {0x68, 0x22, 0x0a, 0xe2, 0xc6, 0x5d, 0x65, 0xc1, 0xb6, 0xaa,
+                                       0xa1, 0x2f, 0xa6, 0x76, 0x5a, 0x6e, 0xc2, 0xf5, 0xf4, 0x34};
+        struct symb_options o = {.no_system_debug = true};
+        struct symb_context *c;
+        struct symb_report *r;
+        struct hand h;
+        struct proto_module m = {.base = 0x400000, .size = 0x1000, .name = (char *) "/nonexistent/libx.so"};
+        char err[128];
+
+        hand_init(&h);
+        memcpy(m.build_id, id, sizeof(id));
+        m.build_id_size = sizeof(id);
+        h.d.modules = &m;
+        h.d.n_modules = 1;
+        assert_int_equal(symb_context_new(&o, &c), 0);
+        assert_int_equal(symb_symbolicate(c, &h.d, &r, err, sizeof(err)), 0);
+        assert_string_equal(r->modules[0].build_id, "68220ae2c65d65c1b6aaa12fa6765a6ec2f5f434");
+        assert_string_equal(r->modules[0].debug_id, "e20a2268-5dc6-c165-b6aa-a12fa6765a6e");
+        assert_non_null(r->modules[0].problem);
+        assert_non_null(strstr(r->modules[0].problem, "not found"));
+        symb_report_free(r);
+        symb_context_free(c);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_mask_members), cmocka_unit_test(test_name_masked),
+                cmocka_unit_test(test_text),         cmocka_unit_test(test_json),
+                cmocka_unit_test(test_sentry),       cmocka_unit_test(test_debug_id),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
