@@ -16,7 +16,12 @@ LD_PRELOAD=$PWD/build/dumper/libcrashdump.so CRASHD_DUMP_DIR=$dumps build/exampl
 status=$?
 set -e
 echo "==> exit status $status (128 + 11: SIGSEGV, as without crashd)"
-dump=$(ls "$dumps"/*.dmp.zst)
+# The process may die before its dump is written (see CRASHD_WAIT): wait.
+for _ in $(seq 100); do
+        dump=$(ls "$dumps"/*.dmp.zst 2>/dev/null || true)
+        [ -n "$dump" ] && break
+        sleep 0.05
+done
 echo "==> $dump ($(stat -c %s "$dump") bytes)"
 echo
 build/tools/crashctl info "$dump"
