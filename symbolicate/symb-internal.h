@@ -17,7 +17,7 @@
 #include "variables.h"
 
 #define SYMB_DEFAULT_MAX_FRAMES 256
-#define SYMB_DEFAULT_MAX_DEPTH 3
+#define SYMB_DEFAULT_MAX_DEPTH 20   /* gdb's default print max-depth */
 #define SYMB_DEFAULT_MAX_ELEMENTS 200
 #define SYMB_DEFAULT_DEBUGINFOD_TIMEOUT_S 10
 /* A module that was not found is looked for again after this long, as the

@@ -22,7 +22,7 @@ struct symb_options {
         bool no_system_debug;           /* skip /usr/lib/debug (tests) */
         int debuginfod_timeout_s;       /* 0: 10 s. Used only when DEBUGINFOD_URLS is set */
         unsigned max_frames;            /* per thread; 0: 256 */
-        unsigned max_depth;             /* nesting of structs/arrays in values; 0: 3 */
+        unsigned max_depth;             /* nesting of structs/arrays in values; 0: 20, as gdb */
         unsigned max_elements;          /* array elements and string chars; 0: 200 */
 };
 
