@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh: the quick start. Installs what crashd needs, builds it,
-# runs an unmodified program that crashes under LD_PRELOAD=libcrashdump.so
-# and shows what its dump holds.
+# starts crashd with its embedded defaults, crashes an unmodified program
+# under LD_PRELOAD=libcrashdump.so and shows the stored report, with the
+# values of locals, through crashctl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,23 +10,33 @@ cd "$(dirname "$0")/.."
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
-dumps=$(mktemp -d /tmp/crashd-demo.XXXXXX)
+# No flags, no config file: as root /var/spool/crashd and /var/lib/crashd,
+# otherwise ~/.local/state/crashd, the places libcrashdump.so uses by itself.
+echo "==> build/daemon/crashd &"
+build/daemon/crashd &
+crashd=$!
+trap 'kill "$crashd" 2>/dev/null; wait "$crashd" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+        build/tools/crashctl list >/dev/null 2>&1 && break
+        sleep 0.1
+done
+before=$(build/tools/crashctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["crashes"]))')
+
 echo "==> LD_PRELOAD=build/dumper/libcrashdump.so build/examples/crashme"
 set +e
-LD_PRELOAD=$PWD/build/dumper/libcrashdump.so CRASHD_DUMP_DIR=$dumps build/examples/crashme
+LD_PRELOAD=$PWD/build/dumper/libcrashdump.so build/examples/crashme
 status=$?
 set -e
 echo "==> exit status $status (128 + 11: SIGSEGV, as without crashd)"
-# The process may die before its dump is written (see CRASHD_WAIT): wait.
 for _ in $(seq 100); do
-        dump=$(ls "$dumps"/*.dmp.zst 2>/dev/null || true)
-        [ -n "$dump" ] && break
-        sleep 0.05
+        n=$(build/tools/crashctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["crashes"]))')
+        [ "$n" -gt "$before" ] && break
+        sleep 0.1
 done
-echo "==> $dump ($(stat -c %s "$dump") bytes)"
 echo
-build/tools/crashctl info "$dump"
-if build/tools/crashctl symbolicate --help >/dev/null 2>&1; then
-        echo
-        build/tools/crashctl symbolicate "$dump"
-fi
+echo "==> crashctl list"
+build/tools/crashctl list -n 5
+id=$(build/tools/crashctl list --json -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["crashes"][0]["id"])')
+echo
+echo "==> crashctl show $id"
+build/tools/crashctl show "$id"

@@ -218,170 +218,170 @@ static void print_text(FILE *f, const struct info_args *a, const struct proto_du
         }
 }
 
-static void json_opt_uint(struct json *j, bool has, uint64_t v) {
+static void json_opt_uint(struct jw *j, bool has, uint64_t v) {
         if (has)
-                json_uint(j, v);
+                jw_uint(j, v);
         else
-                json_null(j);
+                jw_null(j);
 }
 
-static void json_span(struct json *j, const struct text_span *s) {
+static void json_span(struct jw *j, const struct text_span *s) {
         if (s->s)
-                json_string_n(j, s->s, s->n);
+                jw_string_n(j, s->s, s->n);
         else
-                json_null(j);
+                jw_null(j);
 }
 
 static void print_json(FILE *f, const struct info_args *a, const struct proto_dump *d,
                        const struct dump_facts *x, uint64_t file_size) {
-        struct json j;
+        struct jw j;
         char when[64];
 
-        json_init(&j, f);
-        json_object_begin(&j);
-        json_key(&j, "format"), json_string(&j, "crashd-dump-info");
-        json_key(&j, "version"), json_uint(&j, 1);
+        jw_init(&j, f);
+        jw_object_begin(&j);
+        jw_key(&j, "format"), jw_string(&j, "crashd-dump-info");
+        jw_key(&j, "version"), jw_uint(&j, 1);
 
-        json_key(&j, "file");
-        json_object_begin(&j);
-        json_key(&j, "path"), json_string(&j, a->path);
-        json_key(&j, "compressed"), json_bool(&j, d->compressed);
-        json_key(&j, "size"), json_uint(&j, file_size);
-        json_key(&j, "raw_size"), json_uint(&j, d->file_size);
-        json_object_end(&j);
+        jw_key(&j, "file");
+        jw_object_begin(&j);
+        jw_key(&j, "path"), jw_string(&j, a->path);
+        jw_key(&j, "compressed"), jw_bool(&j, d->compressed);
+        jw_key(&j, "size"), jw_uint(&j, file_size);
+        jw_key(&j, "raw_size"), jw_uint(&j, d->file_size);
+        jw_object_end(&j);
 
-        json_key(&j, "process");
-        json_object_begin(&j);
-        json_key(&j, "pid"), json_opt_uint(&j, x->has_pid, x->pid);
-        json_key(&j, "ppid"), json_opt_uint(&j, x->has_ppid, x->ppid);
-        json_key(&j, "uid"), json_opt_uint(&j, x->has_uid, x->uid);
-        json_key(&j, "gid"), json_opt_uint(&j, x->has_gid, x->gid);
-        json_key(&j, "cmdline");
-        json_array_begin(&j);
+        jw_key(&j, "process");
+        jw_object_begin(&j);
+        jw_key(&j, "pid"), json_opt_uint(&j, x->has_pid, x->pid);
+        jw_key(&j, "ppid"), json_opt_uint(&j, x->has_ppid, x->ppid);
+        jw_key(&j, "uid"), json_opt_uint(&j, x->has_uid, x->uid);
+        jw_key(&j, "gid"), json_opt_uint(&j, x->has_gid, x->gid);
+        jw_key(&j, "cmdline");
+        jw_array_begin(&j);
         for (size_t i = 0; i < x->argc; i++)
                 json_span(&j, &x->argv[i]);
-        json_array_end(&j);
-        json_key(&j, "exe"), json_span(&j, &x->exe);
-        json_object_end(&j);
+        jw_array_end(&j);
+        jw_key(&j, "exe"), json_span(&j, &x->exe);
+        jw_object_end(&j);
 
-        json_key(&j, "crash");
-        json_object_begin(&j);
-        json_key(&j, "signal"), json_uint(&j, x->signo);
-        json_key(&j, "signal_name"), json_string(&j, proto_signal_name(x->signo));
-        json_key(&j, "code"), json_int(&j, x->code);
-        json_key(&j, "code_name"), json_string(&j, x->signo ? proto_signal_code_name(x->signo, x->code) : NULL);
-        json_key(&j, "address"), json_hex(&j, x->address);
-        json_key(&j, "thread"), json_opt_uint(&j, x->has_thread, x->thread);
-        json_key(&j, "requested"), json_bool(&j, x->requested);
-        json_key(&j, "time");
+        jw_key(&j, "crash");
+        jw_object_begin(&j);
+        jw_key(&j, "signal"), jw_uint(&j, x->signo);
+        jw_key(&j, "signal_name"), jw_string(&j, proto_signal_name(x->signo));
+        jw_key(&j, "code"), jw_int(&j, x->code);
+        jw_key(&j, "code_name"), jw_string(&j, x->signo ? proto_signal_code_name(x->signo, x->code) : NULL);
+        jw_key(&j, "address"), jw_hex(&j, x->address);
+        jw_key(&j, "thread"), json_opt_uint(&j, x->has_thread, x->thread);
+        jw_key(&j, "requested"), jw_bool(&j, x->requested);
+        jw_key(&j, "time");
         if (x->has_time) {
                 facts_format_time(x->time_ns, x->time_has_fraction, when, sizeof(when));
-                json_string(&j, when);
+                jw_string(&j, when);
         } else
-                json_null(&j);
-        json_key(&j, "pc");
+                jw_null(&j);
+        jw_key(&j, "pc");
         if (x->crash_context)
-                json_hex(&j, x->crash_context->rip);
+                jw_hex(&j, x->crash_context->rip);
         else
-                json_null(&j);
-        json_object_end(&j);
+                jw_null(&j);
+        jw_object_end(&j);
 
-        json_key(&j, "dumper");
-        json_object_begin(&j);
-        json_key(&j, "version"), json_string(&j, x->dumper_version);
-        json_key(&j, "flags");
-        json_array_begin(&j);
+        jw_key(&j, "dumper");
+        jw_object_begin(&j);
+        jw_key(&j, "version"), jw_string(&j, x->dumper_version);
+        jw_key(&j, "flags");
+        jw_array_begin(&j);
         for (uint32_t bit = 1; bit; bit <<= 1) {
                 const char *name = facts_flag_name(bit);
 
                 if (!(x->flags & bit))
                         continue;
                 if (name)
-                        json_string(&j, name);
+                        jw_string(&j, name);
                 else {
                         char hex[16];
 
                         snprintf(hex, sizeof(hex), "0x%" PRIx32, bit);
-                        json_string(&j, hex);
+                        jw_string(&j, hex);
                 }
         }
-        json_array_end(&j);
-        json_object_end(&j);
+        jw_array_end(&j);
+        jw_object_end(&j);
 
-        json_key(&j, "threads");
-        json_array_begin(&j);
+        jw_key(&j, "threads");
+        jw_array_begin(&j);
         for (size_t i = 0; i < d->n_threads; i++) {
                 const struct proto_thread *t = &d->threads[i];
                 const struct md_context_amd64 *c = proto_thread_context(d, t);
 
-                json_object_begin(&j);
-                json_key(&j, "tid"), json_uint(&j, t->tid);
-                json_key(&j, "name"), json_string(&j, t->has_info && t->info.name[0] ? t->info.name : NULL);
-                json_key(&j, "crashed"), json_bool(&j, facts_thread_crashed(x, t));
-                json_key(&j, "context_source"), json_string(&j, facts_thread_source(d, t));
-                json_key(&j, "pc");
-                c ? json_hex(&j, c->rip) : json_null(&j);
-                json_key(&j, "sp");
-                c ? json_hex(&j, c->rsp) : json_null(&j);
-                json_key(&j, "stack");
+                jw_object_begin(&j);
+                jw_key(&j, "tid"), jw_uint(&j, t->tid);
+                jw_key(&j, "name"), jw_string(&j, t->has_info && t->info.name[0] ? t->info.name : NULL);
+                jw_key(&j, "crashed"), jw_bool(&j, facts_thread_crashed(x, t));
+                jw_key(&j, "context_source"), jw_string(&j, facts_thread_source(d, t));
+                jw_key(&j, "pc");
+                c ? jw_hex(&j, c->rip) : jw_null(&j);
+                jw_key(&j, "sp");
+                c ? jw_hex(&j, c->rsp) : jw_null(&j);
+                jw_key(&j, "stack");
                 if (t->stack.data) {
-                        json_object_begin(&j);
-                        json_key(&j, "start"), json_hex(&j, t->stack.start);
-                        json_key(&j, "size"), json_uint(&j, t->stack.size);
-                        json_object_end(&j);
+                        jw_object_begin(&j);
+                        jw_key(&j, "start"), jw_hex(&j, t->stack.start);
+                        jw_key(&j, "size"), jw_uint(&j, t->stack.size);
+                        jw_object_end(&j);
                 } else
-                        json_null(&j);
-                json_key(&j, "xstate_size"), json_uint(&j, t->xstate.size);
-                json_object_end(&j);
+                        jw_null(&j);
+                jw_key(&j, "xstate_size"), jw_uint(&j, t->xstate.size);
+                jw_object_end(&j);
         }
-        json_array_end(&j);
+        jw_array_end(&j);
 
-        json_key(&j, "modules");
-        json_array_begin(&j);
+        jw_key(&j, "modules");
+        jw_array_begin(&j);
         for (size_t i = 0; i < d->n_modules; i++) {
                 const struct proto_module *m = &d->modules[i];
                 char id[2 * PROTO_BUILD_ID_MAX + 1];
 
                 build_id_hex(m, id);
-                json_object_begin(&j);
-                json_key(&j, "base"), json_hex(&j, m->base);
-                json_key(&j, "size"), json_uint(&j, m->size);
-                json_key(&j, "name"), json_string(&j, m->name);
-                json_key(&j, "build_id"), json_string(&j, id[0] ? id : NULL);
-                json_object_end(&j);
+                jw_object_begin(&j);
+                jw_key(&j, "base"), jw_hex(&j, m->base);
+                jw_key(&j, "size"), jw_uint(&j, m->size);
+                jw_key(&j, "name"), jw_string(&j, m->name);
+                jw_key(&j, "build_id"), jw_string(&j, id[0] ? id : NULL);
+                jw_object_end(&j);
         }
-        json_array_end(&j);
+        jw_array_end(&j);
 
-        json_key(&j, "memory");
-        json_object_begin(&j);
-        json_key(&j, "regions"), json_uint(&j, d->n_memory);
-        json_key(&j, "bytes"), json_uint(&j, x->memory_bytes);
-        json_key(&j, "list");
-        json_array_begin(&j);
+        jw_key(&j, "memory");
+        jw_object_begin(&j);
+        jw_key(&j, "regions"), jw_uint(&j, d->n_memory);
+        jw_key(&j, "bytes"), jw_uint(&j, x->memory_bytes);
+        jw_key(&j, "list");
+        jw_array_begin(&j);
         for (size_t i = 0; i < d->n_memory; i++) {
-                json_object_begin(&j);
-                json_key(&j, "start"), json_hex(&j, d->memory[i].start);
-                json_key(&j, "size"), json_uint(&j, d->memory[i].size);
-                json_object_end(&j);
+                jw_object_begin(&j);
+                jw_key(&j, "start"), jw_hex(&j, d->memory[i].start);
+                jw_key(&j, "size"), jw_uint(&j, d->memory[i].size);
+                jw_object_end(&j);
         }
-        json_array_end(&j);
-        json_object_end(&j);
+        jw_array_end(&j);
+        jw_object_end(&j);
 
-        json_key(&j, "streams");
-        json_array_begin(&j);
+        jw_key(&j, "streams");
+        jw_array_begin(&j);
         for (size_t i = 0; i < d->n_streams; i++) {
-                json_object_begin(&j);
-                json_key(&j, "type"), json_hex(&j, d->streams[i].type);
-                json_key(&j, "name"), json_string(&j, proto_stream_name(d->streams[i].type));
-                json_key(&j, "size"), json_uint(&j, d->streams[i].size);
-                json_object_end(&j);
+                jw_object_begin(&j);
+                jw_key(&j, "type"), jw_hex(&j, d->streams[i].type);
+                jw_key(&j, "name"), jw_string(&j, proto_stream_name(d->streams[i].type));
+                jw_key(&j, "size"), jw_uint(&j, d->streams[i].size);
+                jw_object_end(&j);
         }
-        json_array_end(&j);
+        jw_array_end(&j);
 
         /* An object: a key the dump repeats is kept once, its first value
          * (as for streams), so that every JSON parser reads the same. */
-        json_key(&j, "tags");
-        json_object_begin(&j);
+        jw_key(&j, "tags");
+        jw_object_begin(&j);
         for (size_t i = 0; i < d->n_tags; i++) {
                 bool seen = false;
 
@@ -389,30 +389,30 @@ static void print_json(FILE *f, const struct info_args *a, const struct proto_du
                         seen = strcmp(d->tags[k].key, d->tags[i].key) == 0;
                 if (seen)
                         continue;
-                json_key(&j, d->tags[i].key), json_string(&j, d->tags[i].value);
+                jw_key(&j, d->tags[i].key), jw_string(&j, d->tags[i].value);
         }
-        json_object_end(&j);
+        jw_object_end(&j);
 
-        json_key(&j, "breadcrumbs");
-        json_array_begin(&j);
+        jw_key(&j, "breadcrumbs");
+        jw_array_begin(&j);
         for (size_t i = 0; i < d->n_breadcrumbs; i++) {
-                json_object_begin(&j);
-                json_key(&j, "time_ns"), json_uint(&j, d->breadcrumbs[i].time_ns);
-                json_key(&j, "level"), json_uint(&j, d->breadcrumbs[i].level);
-                json_key(&j, "message"), json_string(&j, d->breadcrumbs[i].message);
-                json_object_end(&j);
+                jw_object_begin(&j);
+                jw_key(&j, "time_ns"), jw_uint(&j, d->breadcrumbs[i].time_ns);
+                jw_key(&j, "level"), jw_uint(&j, d->breadcrumbs[i].level);
+                jw_key(&j, "message"), jw_string(&j, d->breadcrumbs[i].message);
+                jw_object_end(&j);
         }
-        json_array_end(&j);
+        jw_array_end(&j);
 
-        json_key(&j, "system");
-        json_object_begin(&j);
-        json_key(&j, "os"), json_string(&j, d->os_version);
-        json_key(&j, "cpus"), json_uint(&j, d->has_system_info ? d->system_info.number_of_processors : 0);
-        json_key(&j, "arch"), json_string(&j, facts_arch_name(d));
-        json_object_end(&j);
+        jw_key(&j, "system");
+        jw_object_begin(&j);
+        jw_key(&j, "os"), jw_string(&j, d->os_version);
+        jw_key(&j, "cpus"), jw_uint(&j, d->has_system_info ? d->system_info.number_of_processors : 0);
+        jw_key(&j, "arch"), jw_string(&j, facts_arch_name(d));
+        jw_object_end(&j);
 
-        json_object_end(&j);
-        json_finish(&j);
+        jw_object_end(&j);
+        jw_finish(&j);
 }
 
 static void usage(FILE *f) {

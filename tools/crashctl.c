@@ -16,7 +16,11 @@ struct command {
 static const struct command commands[] = {
         { "info", "[--json] [--verbose] DUMP", "show what a dump holds, without symbols", cmd_info },
         { "symbolicate", "[OPTIONS] DUMP", "every thread's stack with lines and variable values", cmd_symbolicate },
-        /* To come: list, show, export, submit (DESIGN.md). */
+        { "list", "[OPTIONS]", "the crashes crashd stored", cmd_list },
+        { "show", "[--json] ID", "a stored crash's report", cmd_show },
+        { "dump", "ID -o FILE", "a stored crash's dump file", cmd_dump },
+        { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
+        /* To come: export, submit (DESIGN.md). */
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

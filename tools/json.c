@@ -7,19 +7,19 @@
 
 #include "utf8.h"
 
-void json_init(struct json *j, FILE *f) {
+void jw_init(struct jw *j, FILE *f) {
         memset(j, 0, sizeof(*j));
         j->f = f;
 }
 
-static void indent(struct json *j) {
+static void indent(struct jw *j) {
         fputc('\n', j->f);
         for (unsigned i = 0; i < j->depth; i++)
                 fputs("  ", j->f);
 }
 
 /* Before any value or key: the comma and line break its position needs. */
-static void item(struct json *j) {
+static void item(struct jw *j) {
         if (j->after_key) {
                 j->after_key = false;
                 return;
@@ -32,24 +32,24 @@ static void item(struct json *j) {
         indent(j);
 }
 
-static void container_begin(struct json *j, char c) {
+static void container_begin(struct jw *j, char c) {
         item(j);
         fputc(c, j->f);
         assert(j->depth < JSON_MAX_DEPTH);
         j->has_items[j->depth++] = false;
 }
 
-static void container_end(struct json *j, char c) {
+static void container_end(struct jw *j, char c) {
         assert(j->depth > 0 && !j->after_key);
         if (j->has_items[--j->depth])
                 indent(j);
         fputc(c, j->f);
 }
 
-void json_object_begin(struct json *j) { container_begin(j, '{'); }
-void json_object_end(struct json *j) { container_end(j, '}'); }
-void json_array_begin(struct json *j) { container_begin(j, '['); }
-void json_array_end(struct json *j) { container_end(j, ']'); }
+void jw_object_begin(struct jw *j) { container_begin(j, '{'); }
+void jw_object_end(struct jw *j) { container_end(j, '}'); }
+void jw_array_begin(struct jw *j) { container_begin(j, '['); }
+void jw_array_end(struct jw *j) { container_end(j, ']'); }
 
 static void put_escaped(FILE *f, const char *s, size_t n) {
         const uint8_t *p = (const uint8_t *) s;
@@ -83,7 +83,7 @@ static void put_escaped(FILE *f, const char *s, size_t n) {
         fputc('"', f);
 }
 
-void json_key(struct json *j, const char *key) {
+void jw_key(struct jw *j, const char *key) {
         assert(j->depth > 0 && !j->after_key);
         item(j);
         put_escaped(j->f, key, strlen(key));
@@ -91,44 +91,44 @@ void json_key(struct json *j, const char *key) {
         j->after_key = true;
 }
 
-void json_string_n(struct json *j, const char *s, size_t n) {
+void jw_string_n(struct jw *j, const char *s, size_t n) {
         item(j);
         put_escaped(j->f, s, n);
 }
 
-void json_string(struct json *j, const char *s) {
+void jw_string(struct jw *j, const char *s) {
         if (!s)
-                json_null(j);
+                jw_null(j);
         else
-                json_string_n(j, s, strlen(s));
+                jw_string_n(j, s, strlen(s));
 }
 
-void json_uint(struct json *j, uint64_t v) {
+void jw_uint(struct jw *j, uint64_t v) {
         item(j);
         fprintf(j->f, "%" PRIu64, v);
 }
 
-void json_int(struct json *j, int64_t v) {
+void jw_int(struct jw *j, int64_t v) {
         item(j);
         fprintf(j->f, "%" PRId64, v);
 }
 
-void json_bool(struct json *j, bool v) {
+void jw_bool(struct jw *j, bool v) {
         item(j);
         fputs(v ? "true" : "false", j->f);
 }
 
-void json_null(struct json *j) {
+void jw_null(struct jw *j) {
         item(j);
         fputs("null", j->f);
 }
 
-void json_hex(struct json *j, uint64_t v) {
+void jw_hex(struct jw *j, uint64_t v) {
         item(j);
         fprintf(j->f, "\"0x%" PRIx64 "\"", v);
 }
 
-void json_finish(struct json *j) {
+void jw_finish(struct jw *j) {
         assert(j->depth == 0);
         fputc('\n', j->f);
 }

@@ -12,26 +12,26 @@
 
 #define JSON_MAX_DEPTH 16
 
-struct json {
+struct jw {
         FILE *f;
         unsigned depth;
         bool has_items[JSON_MAX_DEPTH]; /* a comma is due before the next item */
         bool after_key;                 /* the next value completes a "key": */
 };
 
-void json_init(struct json *j, FILE *f);
-void json_object_begin(struct json *j);
-void json_object_end(struct json *j);
-void json_array_begin(struct json *j);
-void json_array_end(struct json *j);
-void json_key(struct json *j, const char *key);
+void jw_init(struct jw *j, FILE *f);
+void jw_object_begin(struct jw *j);
+void jw_object_end(struct jw *j);
+void jw_array_begin(struct jw *j);
+void jw_array_end(struct jw *j);
+void jw_key(struct jw *j, const char *key);
 
-void json_string(struct json *j, const char *s);                 /* NULL: null */
-void json_string_n(struct json *j, const char *s, size_t n);     /* may hold NULs */
-void json_uint(struct json *j, uint64_t v);
-void json_int(struct json *j, int64_t v);
-void json_bool(struct json *j, bool v);
-void json_null(struct json *j);
-void json_hex(struct json *j, uint64_t v);                       /* "0x1f" */
+void jw_string(struct jw *j, const char *s);                 /* NULL: null */
+void jw_string_n(struct jw *j, const char *s, size_t n);     /* may hold NULs */
+void jw_uint(struct jw *j, uint64_t v);
+void jw_int(struct jw *j, int64_t v);
+void jw_bool(struct jw *j, bool v);
+void jw_null(struct jw *j);
+void jw_hex(struct jw *j, uint64_t v);                       /* "0x1f" */
 /* Ends the document with a newline. */
-void json_finish(struct json *j);
+void jw_finish(struct jw *j);

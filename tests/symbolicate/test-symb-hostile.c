@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sample-dump.h"
 #include "symbolicate.h"
@@ -300,6 +302,34 @@ static void test_odd_threads_and_modules(void **state) {
         fake_free(&f, r);
 }
 
+/* Module paths come from the dump: one naming a FIFO or a terminal must
+ * not block the symbolicator (a daemon worker) or be read as a module. */
+static void test_module_paths_not_files(void **state) {
+        char dir[] = "/tmp/symb-hostile-XXXXXX", fifo[PATH_MAX];
+        struct fake f;
+        struct symb_report *r;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        fake_init(&f);
+        f.threads[0].context.rip = 0x10;
+        f.d.n_modules = 3;
+        f.modules[1] = f.modules[0];
+        f.modules[1].name = fifo;
+        f.modules[1].base = 0x100000;
+        f.modules[1].size = 0x1000;
+        f.modules[2] = f.modules[1];
+        f.modules[2].name = (char *) "/dev/tty";
+        f.modules[2].base = 0x200000;
+        r = run(&f, 0);         /* a blocking open would hang here */
+        assert_null(r->modules[1].elf_path);
+        assert_null(r->modules[2].elf_path);
+        fake_free(&f, r);
+        unlink(fifo);
+        rmdir(dir);
+}
+
 /* The synthetic sample dump (made-up modules, garbage stacks) and
  * mutations of it, parsed and symbolicated: nothing may crash. */
 static void symbolicate_bytes(struct symb_context *c, const uint8_t *p, size_t n) {
@@ -355,6 +385,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_module_is_found),
                 cmocka_unit_test(test_bad_registers),
+                cmocka_unit_test(test_module_paths_not_files),
                 cmocka_unit_test(test_frame_pointer_loop),
                 cmocka_unit_test(test_truncated_stack),
                 cmocka_unit_test(test_frame_limit),

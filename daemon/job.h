@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon/job.h: one spool file, from its name to everything the store
+ * needs. job_run() is what a worker thread does, off the event loop:
+ * open the file safely, check it, hash it, parse it, symbolicate it (with
+ * the file system rights of the dump's owner when crashd is root), work
+ * out the signature, and copy the dump into state/dumps/. It never logs
+ * and never touches the database; the loop does both with the result. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sha256.h"
+#include "symbolicate.h"
+
+enum job_status {
+        JOB_OK,         /* stored_name written; ready for the database */
+        JOB_BAD,        /* not a dump we will ever take: move it to spool/bad/ */
+        JOB_GONE,       /* the name no longer exists (already stored, or removed) */
+        JOB_RETRY,      /* a problem on our side (disk full, out of memory): keep it, retry later */
+};
+
+struct job_limits {
+        uint64_t max_dump_size;         /* compressed, as in the spool */
+        uint64_t max_raw_size;          /* decompressed */
+        unsigned signature_frames;
+        bool sync;
+        bool drop_privileges;           /* symbolicate with the owner's fsuid/fsgid */
+};
+
+struct job {
+        struct job *next;               /* the work queue's links */
+
+        /* In. */
+        char name[NAME_MAX + 1];
+        int spool_fd, dumps_fd;         /* borrowed from the daemon */
+        struct job_limits limits;
+        uint64_t queued_ns;
+
+        /* Out. */
+        enum job_status status;
+        int error;                      /* JOB_RETRY: -errno */
+        char reason[512];               /* JOB_BAD, JOB_RETRY: one line */
+        uid_t uid;                      /* the file's owner (the kernel's word, not the dump's) */
+        gid_t gid;
+        dev_t dev;
+        ino_t ino;
+        uint64_t size;
+        char sha256[2 * SHA256_DIGEST_SIZE + 1];
+        char stored_name[NAME_MAX + 1];
+        uint32_t pid, signo;
+        int32_t code;
+        uint64_t crash_time_ns;
+        char *program, *executable, *build_id, *signature;
+        char *json, *text;
+        size_t json_len, text_len;
+        uint64_t work_ns;               /* time spent in job_run */
+};
+
+/* Whether a spool entry's name is one crashd takes: [A-Za-z0-9._+@-],
+ * not starting with '.', ending in .dmp.zst or .dmp, at most 200 bytes. */
+bool job_name_ok(const char *name);
+
+void job_run(struct job *j, struct symb_context *ctx);
+void job_free(struct job *j);

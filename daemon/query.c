@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon/query.c: see query.h. Rows are written one at a time, so a list
+ * of every stored crash costs one row's memory, not the whole list's. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "paths.h"
+#include "query.h"
+#include "util.h"
+
+#define CRASH_COLUMNS \
+        "id, uid, spool_name, dump_size, report_size, received_ns, crash_time_ns, pid, signal, code," \
+        " program, executable, build_id, signature, group_id, sha256"
+
+int query_open_readonly(const char *state_dir, sqlite3 **ret, char *err, size_t errlen) {
+        char path[PATH_MAX];
+        sqlite3 *db = NULL;
+        int rc;
+
+        if (snprintf(path, sizeof(path), "%s/" PATHS_DB_NAME, state_dir) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        if (access(path, F_OK) < 0) {
+                int r = -errno;
+                (void) snprintf(err, errlen, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db, "PRAGMA busy_timeout=5000", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                (void) snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                (void) sqlite3_close(db);
+                return (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_PERM ? -EACCES : -EIO;
+        }
+        *ret = db;
+        return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+        return (const char *) sqlite3_column_text(st, i);
+}
+
+static int set_new(json_t *o, const char *key, json_t *v) {
+        return v && json_object_set_new(o, key, v) == 0 ? 0 : -ENOMEM;
+}
+
+/* One CRASH object from a row selected with CRASH_COLUMNS. */
+static json_t *crash_json(sqlite3_stmt *st) {
+        json_t *o = json_object();
+        uint64_t received = (uint64_t) sqlite3_column_int64(st, 5), crashed = (uint64_t) sqlite3_column_int64(st, 6);
+        uint64_t t = crashed ? crashed : received;
+        int signo = sqlite3_column_int(st, 8);
+        const char *abbrev = signo > 0 ? sigabbrev_np(signo) : NULL;
+        char iso[64], signame[32];
+        int r = 0;
+
+        if (!o)
+                return NULL;
+        format_iso_time(t, iso, sizeof(iso));
+        if (abbrev)
+                (void) snprintf(signame, sizeof(signame), "SIG%s", abbrev);
+        r |= set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+        r |= set_new(o, "time", json_util_string(iso));
+        r |= set_new(o, "time_ns", json_integer((json_int_t) t));
+        r |= set_new(o, "received_ns", json_integer((json_int_t) received));
+        r |= set_new(o, "pid", json_integer(sqlite3_column_int64(st, 7)));
+        r |= set_new(o, "uid", json_integer(sqlite3_column_int64(st, 1)));
+        r |= set_new(o, "signal", json_integer(signo));
+        r |= set_new(o, "signal_name", abbrev ? json_util_string(signame) : json_util_null());
+        r |= set_new(o, "code", json_integer(sqlite3_column_int(st, 9)));
+        r |= set_new(o, "program", json_string_lossy(col_text(st, 10)));
+        r |= set_new(o, "executable", json_string_lossy(col_text(st, 11)));
+        r |= set_new(o, "build_id", json_string_lossy(col_text(st, 12)));
+        r |= set_new(o, "signature", json_string_lossy(col_text(st, 13)));
+        r |= set_new(o, "group", json_integer(sqlite3_column_int64(st, 14)));
+        r |= set_new(o, "file", json_string_lossy(col_text(st, 2)));
+        r |= set_new(o, "size", json_integer(sqlite3_column_int64(st, 3)));
+        r |= set_new(o, "report_size", json_integer(sqlite3_column_int64(st, 4)));
+        r |= set_new(o, "sha256", json_string_lossy(col_text(st, 15)));
+        if (r) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static int dump_json(json_t *j, FILE *out) {
+        return json_dumpf(j, out, JSON_COMPACT) == 0 ? 0 : -EIO;
+}
+
+static int step_error(sqlite3 *db, int rc) {
+        (void) db;
+        return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
+        static const char sql[] =
+                "SELECT * FROM (SELECT " CRASH_COLUMNS " FROM crashes"
+                " WHERE (?1 < 0 OR uid = ?1)"
+                " AND (?2 IS NULL OR program = ?2 OR executable = ?2"
+                "      OR substr(executable, -length(?2) - 1) = '/' || ?2)"
+                " AND (?3 < 0 OR signal = ?3)"
+                " AND (?4 = 0 OR (CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END) >= ?4)"
+                " ORDER BY id DESC LIMIT ?5) ORDER BY id";
+        sqlite3_stmt *st = NULL;
+        bool first = true;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return step_error(db, rc);
+        (void) sqlite3_bind_int64(st, 1, f->uid);
+        if (f->program)
+                (void) sqlite3_bind_text(st, 2, f->program, -1, SQLITE_STATIC);
+        (void) sqlite3_bind_int64(st, 3, f->signo);
+        (void) sqlite3_bind_int64(st, 4, (int64_t) f->since_ns);
+        (void) sqlite3_bind_int64(st, 5, f->limit ? (int64_t) f->limit : -1);
+
+        fputs("{\"crashes\":[", out);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                json_t *o = crash_json(st);
+
+                if (!o) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!first)
+                        fputc(',', out);
+                first = false;
+                r = dump_json(o, out);
+                json_decref(o);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = step_error(db, rc);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        fputs("]}\n", out);
+        return ferror(out) ? -EIO : 0;
+}
+
+int query_show(sqlite3 *db, int64_t uid, int64_t id, FILE *out) {
+        static const char sql[] =
+                "SELECT " CRASH_COLUMNS ", r.json, r.text FROM crashes c JOIN reports r ON r.crash_id = c.id"
+                " WHERE c.id = ?1 AND (?2 < 0 OR c.uid = ?2)";
+        sqlite3_stmt *st = NULL;
+        json_t *crash = NULL, *text = NULL;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return step_error(db, rc);
+        (void) sqlite3_bind_int64(st, 1, id);
+        (void) sqlite3_bind_int64(st, 2, uid);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                r = -ENOENT;
+        else if (rc != SQLITE_ROW)
+                r = step_error(db, rc);
+        else {
+                crash = crash_json(st);
+                text = json_string_lossy(col_text(st, 17));
+                if (!crash || !text)
+                        r = -ENOMEM;
+        }
+        if (r == 0) {
+                /* The report is stored as the symbolicator wrote it (checked
+                 * to parse when it was stored), so it goes out as it is. */
+                fputs("{\"crash\":", out);
+                r = dump_json(crash, out);
+                fputs(",\"text\":", out);
+                if (r == 0)
+                        r = json_dumpf(text, out, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : -EIO;
+                fputs(",\"report\":", out);
+                fputs(col_text(st, 16) ? col_text(st, 16) : "null", out);
+                fputs("}\n", out);
+        }
+        json_decref(crash);
+        json_decref(text);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        return ferror(out) ? -EIO : 0;
+}
+
+static json_t *builds_json(sqlite3 *db, int64_t uid, int64_t group_id) {
+        static const char sql[] =
+                "SELECT build_id, sum(count), min(first_seen_ns), max(last_seen_ns) FROM group_stats"
+                " WHERE group_id = ?1 AND (?2 < 0 OR uid = ?2) GROUP BY build_id ORDER BY 4 DESC";
+        sqlite3_stmt *st = NULL;
+        json_t *a = json_array();
+        int rc;
+
+        if (!a)
+                return NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+                json_decref(a);
+                return NULL;
+        }
+        (void) sqlite3_bind_int64(st, 1, group_id);
+        (void) sqlite3_bind_int64(st, 2, uid);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                json_t *b = json_object();
+                const char *bid = col_text(st, 0);
+
+                if (!b || set_new(b, "build_id", bid && bid[0] ? json_string_lossy(bid) : json_util_null()) ||
+                    set_new(b, "count", json_integer(sqlite3_column_int64(st, 1))) ||
+                    set_new(b, "first_seen_ns", json_integer(sqlite3_column_int64(st, 2))) ||
+                    set_new(b, "last_seen_ns", json_integer(sqlite3_column_int64(st, 3))) ||
+                    json_array_append_new(a, b)) {
+                        json_decref(a);
+                        sqlite3_finalize(st);
+                        return NULL;
+                }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+                json_decref(a);
+                return NULL;
+        }
+        return a;
+}
+
+int query_groups(sqlite3 *db, int64_t uid, FILE *out) {
+        static const char sql[] =
+                "SELECT g.id, g.signature, g.executable, sum(s.count), min(s.first_seen_ns), max(s.last_seen_ns),"
+                " (SELECT count(*) FROM crashes c WHERE c.group_id = g.id AND (?1 < 0 OR c.uid = ?1))"
+                " FROM groups g JOIN group_stats s ON s.group_id = g.id"
+                " WHERE (?1 < 0 OR s.uid = ?1) GROUP BY g.id ORDER BY 6 DESC, g.id";
+        sqlite3_stmt *st = NULL;
+        bool first = true;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return step_error(db, rc);
+        (void) sqlite3_bind_int64(st, 1, uid);
+        fputs("{\"groups\":[", out);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                json_t *o = json_object();
+                char first_iso[64], last_iso[64];
+
+                format_iso_time((uint64_t) sqlite3_column_int64(st, 4), first_iso, sizeof(first_iso));
+                format_iso_time((uint64_t) sqlite3_column_int64(st, 5), last_iso, sizeof(last_iso));
+                if (!o || set_new(o, "id", json_integer(sqlite3_column_int64(st, 0))) ||
+                    set_new(o, "signature", json_string_lossy(col_text(st, 1))) ||
+                    set_new(o, "executable", json_string_lossy(col_text(st, 2))) ||
+                    set_new(o, "count", json_integer(sqlite3_column_int64(st, 3))) ||
+                    set_new(o, "first_seen", json_util_string(first_iso)) ||
+                    set_new(o, "first_seen_ns", json_integer(sqlite3_column_int64(st, 4))) ||
+                    set_new(o, "last_seen", json_util_string(last_iso)) ||
+                    set_new(o, "last_seen_ns", json_integer(sqlite3_column_int64(st, 5))) ||
+                    set_new(o, "stored", json_integer(sqlite3_column_int64(st, 6))) ||
+                    set_new(o, "builds", builds_json(db, uid, sqlite3_column_int64(st, 0)))) {
+                        json_decref(o);
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!first)
+                        fputc(',', out);
+                first = false;
+                r = dump_json(o, out);
+                json_decref(o);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = step_error(db, rc);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        fputs("]}\n", out);
+        return ferror(out) ? -EIO : 0;
+}
+
+int query_dump_file(sqlite3 *db, int64_t uid, int64_t id, char *name, size_t name_size, uint64_t *ret_size) {
+        static const char sql[] = "SELECT stored_name, dump_size FROM crashes WHERE id = ?1 AND (?2 < 0 OR uid = ?2)";
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return step_error(db, rc);
+        (void) sqlite3_bind_int64(st, 1, id);
+        (void) sqlite3_bind_int64(st, 2, uid);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                r = strlcpy_ok(name, col_text(st, 0) ? col_text(st, 0) : "", name_size) ? 0 : -ENAMETOOLONG;
+                *ret_size = (uint64_t) sqlite3_column_int64(st, 1);
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : step_error(db, rc);
+        sqlite3_finalize(st);
+        return r;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon/store.h: the write side of crashd's SQLite database (WAL) in the
+ * state directory: crashes, their reports (the symbolicator's JSON and
+ * text), groups with counts and first/last seen, per executable and, in
+ * group_stats, per user and build-id. Group counts are kept when
+ * retention deletes crashes.
+ *
+ * A crash is keyed by (uid, spool file name, SHA-256 of the file):
+ * inserting the same key again is a no-op that returns the stored id, which
+ * is what makes ingest idempotent across a SIGKILL between the commit and
+ * the removal of the spool file. Only the event loop's thread uses a store.
+ * Errors: -ENOSPC (SQLITE_FULL), -EBUSY, -ENOMEM, -EIO; store_errmsg()
+ * says more. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if needed) DIR/crashd.db. */
+int store_open(const char *state_dir, struct store **ret);
+void store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+struct sqlite3 *store_db(struct store *s);
+
+struct store_crash {
+        uint32_t uid;                   /* the spool file's owner, from the kernel */
+        const char *spool_name;
+        const char *sha256;             /* hex */
+        const char *stored_name;        /* the file in state/dumps/ */
+        uint64_t dump_size;
+        uint64_t received_ns;           /* CLOCK_REALTIME when stored */
+        uint64_t crash_time_ns;         /* from the dump; 0: unknown */
+        uint32_t pid;
+        uint32_t signo;                 /* 0: a requested dump */
+        int32_t code;
+        const char *program;            /* may be NULL */
+        const char *executable;
+        const char *build_id;           /* hex, or NULL */
+        const char *signature;
+        const char *report_json;
+        size_t report_json_len;
+        const char *report_text;
+        size_t report_text_len;
+};
+
+struct store_insert_result {
+        int64_t id;
+        bool duplicate;                 /* the key was already stored: nothing changed */
+        int64_t group_id;
+        uint64_t group_count;
+};
+
+int store_insert(struct store *s, const struct store_crash *c, struct store_insert_result *ret);
+
+/* Totals over stored crashes (retention). */
+int store_totals(struct store *s, uint64_t *ret_count, uint64_t *ret_bytes);
+/* How many of the oldest crashes must go so that at most keep_count
+ * remain, their bytes are at most keep_bytes (0: no limit on either) and
+ * none was received before min_received_ns. */
+int store_count_excess(struct store *s, uint64_t keep_count, uint64_t keep_bytes, uint64_t min_received_ns,
+                       uint64_t *ret_n);
+/* Deletes the n oldest crashes and their reports; returns their stored
+ * file names (NULL-terminated, malloc'd) for the caller to unlink after
+ * the commit. */
+int store_delete_oldest(struct store *s, uint64_t n, char ***ret_files);
+/* Attempts: how often a spool file was handed to a worker without the
+ * result being handled (crashd died or hung on it). store_insert() clears
+ * the count of the name it stores. */
+int store_attempt_get(struct store *s, const char *name, unsigned *ret);
+int store_attempt_begin(struct store *s, const char *name);
+int store_attempt_end(struct store *s, const char *name);
+
+/* Whether a file in state/dumps/ belongs to a stored crash. */
+int store_has_file(struct store *s, const char *stored_name);

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/daemon/test-daemon-store.c: the SQLite store (daemon/store.c) and
+ * its queries (daemon/query.c) in a temporary directory: idempotent
+ * inserts, groups with per-user and per-build counts, retention that keeps
+ * group counts, the attempt counter, and that a user's queries see only
+ * their crashes. */
+#include <jansson.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "query.h"
+#include "store.h"
+
+static char dir[] = "/tmp/crashd-test-store.XXXXXX";
+
+static int setup(void **state) {
+        struct store *s;
+
+        strcpy(dir, "/tmp/crashd-test-store.XXXXXX");
+        if (!mkdtemp(dir))
+                return -1;
+        if (store_open(dir, &s) < 0)
+                return -1;
+        *state = s;
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[256];
+
+        store_close(*state);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store_crash crash(uint32_t uid, const char *name, const char *sha, const char *signature,
+                                const char *build_id, uint64_t t) {
+        static char stored[16][128];
+        static unsigned k;
+        char *st = stored[k++ % 16];
+
+        snprintf(st, 128, "%u-%s-%s", uid, sha, name);
+        return (struct store_crash) {
+                .uid = uid, .spool_name = name, .sha256 = sha, .stored_name = st,
+                .dump_size = 1000, .received_ns = t, .crash_time_ns = t, .pid = 42, .signo = 11, .code = 1,
+                .program = "crashme", .executable = "/usr/bin/crashme", .build_id = build_id,
+                .signature = signature,
+                .report_json = "{\"crash\":{\"signal\":11}}", .report_json_len = 24,
+                .report_text = "Signal: SIGSEGV\n", .report_text_len = 16,
+        };
+}
+
+static json_t *run_query(struct store *s, int which, int64_t uid, int64_t id, const struct query_filter *f) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        json_t *j;
+        int r;
+
+        switch (which) {
+        case 0: r = query_list(store_db(s), f, out); break;
+        case 1: r = query_show(store_db(s), uid, id, out); break;
+        default: r = query_groups(store_db(s), uid, out); break;
+        }
+        fclose(out);
+        if (r < 0) {
+                free(buf);
+                return NULL;
+        }
+        j = json_loadb(buf, len, 0, NULL);
+        assert_non_null(j);
+        free(buf);
+        return j;
+}
+
+static json_t *list(struct store *s, struct query_filter f) {
+        return run_query(s, 0, 0, 0, &f);
+}
+
+static size_t n_crashes(struct store *s, int64_t uid) {
+        json_t *j = list(s, (struct query_filter) { .uid = uid, .signo = -1 });
+        size_t n = json_array_size(json_object_get(j, "crashes"));
+
+        json_decref(j);
+        return n;
+}
+
+static void test_insert_is_idempotent(void **state) {
+        struct store *s = *state;
+        struct store_crash c = crash(1000, "a.1.dmp.zst", "aaaa", "f | g", "b1", 100);
+        struct store_insert_result r1, r2, r3;
+
+        assert_int_equal(store_insert(s, &c, &r1), 0);
+        assert_false(r1.duplicate);
+        assert_int_equal(r1.id, 1);
+        assert_int_equal(r1.group_count, 1);
+
+        /* SIGKILL after the commit, before the spool file went: the same
+         * file again is the same crash. */
+        assert_int_equal(store_insert(s, &c, &r2), 0);
+        assert_true(r2.duplicate);
+        assert_int_equal(r2.id, r1.id);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 1);
+
+        /* Another file with the same content is another crash (and so is
+         * the same name with other content). */
+        c.spool_name = "a.2.dmp.zst";
+        assert_int_equal(store_insert(s, &c, &r3), 0);
+        assert_false(r3.duplicate);
+        assert_int_equal(r3.group_id, r1.group_id);
+        assert_int_equal(r3.group_count, 2);
+        c = crash(1000, "a.1.dmp.zst", "bbbb", "f | g", "b1", 101);
+        assert_int_equal(store_insert(s, &c, &r3), 0);
+        assert_false(r3.duplicate);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 3);
+}
+
+static void test_users_see_their_own(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        struct store_crash a = crash(1000, "a.dmp.zst", "aa", "f", "b1", 100);
+        struct store_crash b = crash(2000, "b.dmp.zst", "bb", "f", "b1", 200);
+        json_t *j;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out;
+
+        assert_int_equal(store_insert(s, &a, &r), 0);
+        assert_int_equal(store_insert(s, &b, &r), 0);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 2);
+        assert_int_equal(n_crashes(s, 1000), 1);
+        assert_int_equal(n_crashes(s, 2000), 1);
+        assert_int_equal(n_crashes(s, 3000), 0);
+
+        /* Crash 2 is uid 2000's: for 1000 it does not exist. */
+        j = run_query(s, 1, 2000, 2, NULL);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "text")), "Signal: SIGSEGV\n");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(j, "report"), "crash"), "signal")), 11);
+        json_decref(j);
+        out = open_memstream(&buf, &len);
+        assert_int_equal(query_show(store_db(s), 1000, 2, out), -ENOENT);
+        fclose(out);
+        free(buf);
+        char name[256];
+        uint64_t size;
+        assert_int_equal(query_dump_file(store_db(s), 1000, 2, name, sizeof(name), &size), -ENOENT);
+        assert_int_equal(query_dump_file(store_db(s), 2000, 2, name, sizeof(name), &size), 0);
+        assert_string_equal(name, b.stored_name);
+        assert_int_equal(size, 1000);
+
+        /* The shared group counts each user's own crashes for them. */
+        j = run_query(s, 2, 1000, 0, NULL);
+        assert_int_equal(json_array_size(json_object_get(j, "groups")), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "groups"), 0), "count")), 1);
+        json_decref(j);
+        j = run_query(s, 2, QUERY_ALL_USERS, 0, NULL);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "groups"), 0), "count")), 2);
+        json_decref(j);
+        j = run_query(s, 2, 3000, 0, NULL);
+        assert_int_equal(json_array_size(json_object_get(j, "groups")), 0);
+        json_decref(j);
+}
+
+static void test_filters(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        struct store_crash c;
+        json_t *j;
+
+        c = crash(0, "x.1.dmp.zst", "01", "f", "b1", 1000);
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        c = crash(0, "x.2.dmp.zst", "02", "f", "b1", 2000);
+        c.signo = 6;
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        c = crash(0, "y.3.dmp.zst", "03", "g", "b1", 3000);
+        c.program = "other";
+        c.executable = "/opt/other/bin/other";
+        assert_int_equal(store_insert(s, &c, &r), 0);
+
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = 6 });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "crashes"), 0), "signal_name")), "SIGABRT");
+        json_decref(j);
+        /* By name, by path, by the path's last part. */
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .program = "other" });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 1);
+        json_decref(j);
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .program = "/usr/bin/crashme" });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 2);
+        json_decref(j);
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .program = "bin/crashme" });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 2);
+        json_decref(j);
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .program = "ashme" });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 0);
+        json_decref(j);
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .since_ns = 2000 });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 2);
+        json_decref(j);
+        /* The newest N, still oldest first. */
+        j = list(s, (struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1, .limit = 2 });
+        assert_int_equal(json_array_size(json_object_get(j, "crashes")), 2);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "crashes"), 0), "id")), 2);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "crashes"), 1), "id")), 3);
+        json_decref(j);
+}
+
+static void test_retention_keeps_group_counts(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        uint64_t n, count, bytes;
+        char **files = NULL, name[16], sha[16];
+        json_t *j, *g;
+
+        for (int i = 0; i < 10; i++) {
+                snprintf(name, sizeof(name), "c%d.dmp", i);
+                snprintf(sha, sizeof(sha), "%02d", i);
+                struct store_crash c = crash(1000, name, sha, "f | g", i < 5 ? "b1" : "b2", 1000 + (uint64_t) i);
+                assert_int_equal(store_insert(s, &c, &r), 0);
+        }
+        assert_int_equal(store_totals(s, &count, &bytes), 0);
+        assert_int_equal(count, 10);
+        assert_int_equal(bytes, 10 * (1000 + 24 + 16));
+
+        assert_int_equal(store_count_excess(s, 0, 0, 0, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(store_count_excess(s, 7, 0, 0, &n), 0);
+        assert_int_equal(n, 3);
+        /* Bytes: at most 5 crashes' worth. */
+        assert_int_equal(store_count_excess(s, 0, 5 * 1040, 0, &n), 0);
+        assert_int_equal(n, 5);
+        /* Age: received before 1004. */
+        assert_int_equal(store_count_excess(s, 0, 0, 1004, &n), 0);
+        assert_int_equal(n, 4);
+        assert_int_equal(store_count_excess(s, 8, 0, 1004, &n), 0);
+        assert_int_equal(n, 4);
+
+        assert_int_equal(store_delete_oldest(s, 4, &files), 0);
+        for (int i = 0; i < 4; i++) {
+                char expect[64];
+
+                snprintf(expect, sizeof(expect), "1000-%02d-c%d.dmp", i, i);
+                assert_string_equal(files[i], expect);
+                free(files[i]);
+        }
+        assert_null(files[4]);
+        free(files);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 6);
+        assert_int_equal(store_has_file(s, "1000-00-c0.dmp"), 0);
+        assert_int_equal(store_has_file(s, "1000-09-c9.dmp"), 1);
+
+        j = run_query(s, 2, QUERY_ALL_USERS, 0, NULL);
+        g = json_array_get(json_object_get(j, "groups"), 0);
+        assert_int_equal(json_integer_value(json_object_get(g, "count")), 10);
+        assert_int_equal(json_integer_value(json_object_get(g, "stored")), 6);
+        assert_int_equal(json_array_size(json_object_get(g, "builds")), 2);
+        assert_int_equal(json_integer_value(json_object_get(g, "first_seen_ns")), 1000);
+        assert_int_equal(json_integer_value(json_object_get(g, "last_seen_ns")), 1009);
+        json_decref(j);
+        /* Ids are never reused. */
+        struct store_crash c = crash(1000, "new.dmp", "99", "f | g", "b2", 2000);
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        assert_int_equal(r.id, 11);
+}
+
+static void test_attempts(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        struct store_crash c = crash(0, "k.dmp.zst", "aa", "f", NULL, 1);
+        unsigned n;
+
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(store_attempt_begin(s, "k.dmp.zst"), 0);
+        assert_int_equal(store_attempt_begin(s, "k.dmp.zst"), 0);
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(n, 2);
+        /* Storing it clears the count. */
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(store_attempt_begin(s, "j.dmp.zst"), 0);
+        assert_int_equal(store_attempt_end(s, "j.dmp.zst"), 0);
+        assert_int_equal(store_attempt_get(s, "j.dmp.zst", &n), 0);
+        assert_int_equal(n, 0);
+}
+
+static void test_readonly_query(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        struct store_crash c = crash(0, "k.dmp.zst", "aa", "f", NULL, 1);
+        struct sqlite3 *db = NULL;
+        char err[256];
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out;
+
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        /* crashctl's path when the daemon is down: the same answers. */
+        assert_int_equal(query_open_readonly(dir, &db, err, sizeof(err)), 0);
+        out = open_memstream(&buf, &len);
+        assert_int_equal(query_list(db, &(struct query_filter) { .uid = QUERY_ALL_USERS, .signo = -1 }, out), 0);
+        fclose(out);
+        assert_non_null(strstr(buf, "\"file\":\"k.dmp.zst\""));
+        free(buf);
+        sqlite3_close(db);
+        assert_int_equal(query_open_readonly("/nonexistent", &db, err, sizeof(err)), -ENOENT);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_insert_is_idempotent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_users_see_their_own, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_retention_keeps_group_counts, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_attempts, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_readonly_query, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

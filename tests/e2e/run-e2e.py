@@ -1,0 +1,824 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""crashd end to end: the real daemon, real crashes under the preload, a
+temporary directory for everything (crashd --dir), crashctl to look.
+
+usage: run-e2e.py CASE --crashd P --crashctl P --dumper P --program P
+                  [--units DIR] [--sample-dump P]
+Each case is one meson test; exit 0 pass, 1 fail, 77 skip. Every wait is
+bounded; every daemon, mount and file this starts or makes is undone."""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+A = None
+SIGNATURE = "charge | checkout | process"   # examples/crashme.c
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def wait_for(what, fn, timeout=30.0, interval=0.05):
+    """Polls fn until it returns something true; fails after timeout."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise Fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CRASHD_") and k not in ("LD_PRELOAD", "NOTIFY_SOCKET",
+                                                         "WATCHDOG_USEC", "LISTEN_FDS",
+                                                         "LISTEN_PID", "JOURNAL_STREAM")}
+    env.update(extra)
+    return env
+
+
+class Daemon:
+    """crashd --dir DIR in the foreground, its READY=1 read from a
+    NOTIFY_SOCKET of our own, its log in DIR/../crashd-N.log. Every one
+    started is killed at the end if a failure left it running."""
+    count = 0
+    started = []
+
+    def __init__(self, base, *args):
+        Daemon.count += 1
+        self.base = base
+        self.log_path = os.path.join(os.path.dirname(base), f"crashd-{Daemon.count}.log")
+        nsock_path = os.path.join(os.path.dirname(base), f"notify-{Daemon.count}.sock")
+        self.nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.nsock.bind(nsock_path)
+        self.nsock.settimeout(0.2)
+        self.log = open(self.log_path, "w")
+        cmd = [A.crashd, "--dir", base, *args]
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=clean_env(NOTIFY_SOCKET=nsock_path))
+        Daemon.started.append(self.proc)
+        self.messages = []
+        wait_for("READY=1 from crashd", self._ready, timeout=20)
+
+    def _ready(self):
+        self.poll_notify()
+        if self.proc.poll() is not None:
+            raise Fail(f"crashd exited with {self.proc.returncode} before it was ready:\n{self.text()}")
+        return any("READY=1" in m for m in self.messages)
+
+    def poll_notify(self):
+        while True:
+            try:
+                self.messages.append(self.nsock.recv(4096).decode())
+            except (socket.timeout, BlockingIOError):
+                return
+            self.nsock.settimeout(0)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def text(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise Fail("crashd did not exit on SIGTERM")
+        self.poll_notify()
+        self.log.close()
+        self.nsock.close()
+        return self.proc.returncode
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        self.nsock.close()
+
+
+def crash(base, *, env_extra=None, user=None, notify=True):
+    """examples/crashme under the preload, dumping into base's spool.
+    Returns the crashed process's pid."""
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock") if notify else "")
+    if env_extra:
+        env.update(env_extra)
+    cmd = [A.program]
+    if user:
+        # setpriv execs (runuser forks), so the pid is the crashed one's.
+        import pwd
+        pw = pwd.getpwnam(user)
+        cmd = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups"] + cmd
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rc = p.wait(timeout=60)
+    check(rc == -signal.SIGSEGV, f"crashme exited with {rc}, not by SIGSEGV")
+    return p.pid
+
+
+def ctl(*args, user=None, ok=(0,), binary=False):
+    cmd = [A.crashctl, *args]
+    if user:
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    r = subprocess.run(cmd, capture_output=True, timeout=120, env=clean_env())
+    if r.returncode not in ok:
+        raise Fail(f"crashctl {' '.join(args)}: exit {r.returncode}: {r.stderr.decode(errors='replace')}")
+    return r if binary else r.stdout.decode()
+
+
+def crashes(base, *extra, user=None):
+    return json.loads(ctl("list", "--json", "--dir", base, *extra, user=user))["crashes"]
+
+
+def status(base):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(os.path.join(base, "api.sock"))
+    s.sendall(b'{"method":"status"}\n')
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data)
+
+
+def spool_entries(base):
+    return sorted(n for n in os.listdir(os.path.join(base, "spool")) if n != "bad")
+
+
+def new_base(tmp, name="crashd"):
+    base = os.path.join(tmp, name)
+    return base
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def make_dump(tmp):
+    """One real dump of crashme, outside any spool."""
+    src = os.path.join(tmp, "src")
+    os.makedirs(src, exist_ok=True)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="")
+    subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    dumps = [os.path.join(src, n) for n in os.listdir(src) if n.endswith(".dmp.zst")]
+    check(len(dumps) == 1, f"expected one dump in {src}, found {dumps}")
+    return dumps[0]
+
+
+def drop(spool, name, data):
+    """As the dumper does: a dot-file, then a rename into place."""
+    tmp = os.path.join(spool, "." + name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, os.path.join(spool, name))
+
+
+# --------------------------------------------------------------------------
+
+def case_report(tmp):
+    base = new_base(tmp)
+    d = Daemon(base)
+    pid = crash(base)
+    got = wait_for("the crash in crashctl list", lambda: crashes(base))
+    check(len(got) == 1, f"one crash, got {len(got)}")
+    c = got[0]
+    check(c["pid"] == pid, f"pid {c['pid']}, crashed pid {pid}")
+    check(c["uid"] == os.getuid(), f"uid {c['uid']}")
+    check(c["signal"] == 11 and c["signal_name"] == "SIGSEGV", f"signal {c['signal']} {c['signal_name']}")
+    program = os.path.basename(A.program)[:15]     # the thread's name, as the kernel keeps it
+    check(c["program"] == program, f"program {c['program']!r}")
+    check(c["executable"] == os.path.realpath(A.program), f"executable {c['executable']!r}")
+    check(c["signature"] == SIGNATURE, f"signature {c['signature']!r}")
+    check(spool_entries(base) == [], f"the spool still holds {spool_entries(base)}")
+    stored = os.listdir(os.path.join(base, "state", "dumps"))
+    check(len(stored) == 1, f"state/dumps holds {stored}")
+    st = os.stat(os.path.join(base, "state", "dumps", stored[0]))
+    check(stat.S_IMODE(st.st_mode) == 0o600, f"stored dump mode {oct(st.st_mode)}")
+
+    # The table, as coredumpctl's.
+    table = ctl("list", "--dir", base).splitlines()
+    check(len(table) == 2, f"list: {table}")
+    for col in ("ID", "TIME", "PID", "UID", "SIG", "PROGRAM", "SIGNATURE"):
+        check(col in table[0], f"list header lacks {col}: {table[0]}")
+    for part in (str(pid), "SEGV", program, SIGNATURE):
+        check(part in table[1], f"list row lacks {part!r}: {table[1]}")
+
+    # The report has the locals, as symbolicate prints them.
+    text = ctl("show", "--dir", base, str(c["id"]))
+    for part in ("Signal: SIGSEGV", "#0  charge (o=0x", "tax_rate=0.2", "in checkout (o=0x",
+                 'currency = 0x', '"EUR"', "total = ", "in process (line=", '"order qty=3 guest"',
+                 "quantity = 3", "unit_price = 9.99"):
+        check(part in text, f"show lacks {part!r}:\n{text}")
+    report = json.loads(ctl("show", "--json", "--dir", base, str(c["id"])))
+    frame0 = report["threads"][0]["frames"][0]
+    check(report["crash"]["signal"] == 11, "report: crash.signal")
+    check(frame0["function"] == "charge", f"report: frame 0 is {frame0['function']}")
+    check(any(v["name"] == "tax_rate" for v in frame0["vars"]), f"report: frame 0 vars {frame0['vars']}")
+
+    # The stored dump, byte for byte, and the same report from it.
+    out = os.path.join(tmp, "out.dmp.zst")
+    ctl("dump", "--dir", base, str(c["id"]), "-o", out)
+    check(sha256(out) == c["sha256"], "dump -o: not the stored bytes")
+    check(stat.S_IMODE(os.stat(out).st_mode) == 0o600, "dump -o: the copy is not 0600")
+    again = ctl("symbolicate", out)
+    check(again == text, "show and symbolicate of the stored dump differ")
+
+    # One log line per crash.
+    want = f"Crash {c['id']}: {program} (pid {pid}, uid {os.getuid()}) SIGSEGV in {SIGNATURE}"
+    check(want in d.text(), f"the log lacks {want!r}:\n{d.text()}")
+
+    # The same bug again: one group, two crashes.
+    crash(base)
+    wait_for("the second crash", lambda: len(crashes(base)) == 2)
+    groups = json.loads(ctl("groups", "--json", "--dir", base))["groups"]
+    check(len(groups) == 1 and groups[0]["count"] == 2, f"groups: {groups}")
+    check(groups[0]["signature"] == SIGNATURE, f"group signature {groups[0]['signature']!r}")
+    check(program in ctl("groups", "--dir", base), "groups table")
+
+    # Filters.
+    check(len(crashes(base, "--signal", "ABRT")) == 0, "--signal ABRT")
+    check(len(crashes(base, "--signal", "SIGSEGV")) == 2, "--signal SIGSEGV")
+    check(len(crashes(base, "--program", program)) == 2, "--program NAME")
+    check(len(crashes(base, "--program", os.path.realpath(A.program))) == 2, "--program PATH")
+    check(len(crashes(base, "--program", "other")) == 0, "--program other")
+    check(len(crashes(base, "--since", "@%d" % (time.time() + 3600))) == 0, "--since the future")
+    check(len(crashes(base, "--since", "-1h")) == 2, "--since -1h")
+    check([x["id"] for x in crashes(base, "-n", "1")] == [2], "-n 1")
+
+    # Stopped: crashctl reads the database.
+    check(d.stop() == 0, "crashd did not exit 0 on SIGTERM")
+    check(not os.path.exists(os.path.join(base, "api.sock")), "the API socket was left behind")
+    offline = crashes(base)
+    check([x["id"] for x in offline] == [1, 2], f"offline list: {offline}")
+    check(ctl("show", "--dir", base, "1") == text, "offline show differs")
+    ctl("dump", "--dir", base, "1", "-o", out)
+    check(sha256(out) == c["sha256"], "offline dump: not the stored bytes")
+    r = ctl("show", "--dir", base, "99", ok=(1,), binary=True)
+    check(b"no such crash" in r.stderr, f"show 99: {r.stderr}")
+
+
+def case_down_at_crash(tmp):
+    base = new_base(tmp)
+    os.makedirs(os.path.join(base, "spool"))
+    p1 = crash(base)
+    p2 = crash(base)
+    check(len(spool_entries(base)) == 2, f"spool: {spool_entries(base)}")
+    spool = os.path.join(base, "spool")
+    # A dumper that died mid-write a while ago, and one writing now.
+    for name, age in ((".crashme.1.1.1.dmp.zst.tmp", 3600), (".crashme.2.2.2.dmp.zst.tmp", 0)):
+        with open(os.path.join(spool, name), "wb") as f:
+            f.write(b"partial")
+        t = time.time() - age
+        os.utime(os.path.join(spool, name), (t, t))
+
+    d = Daemon(base)
+    got = wait_for("both crashes", lambda: (lambda c: c if len(c) == 2 else None)(crashes(base)))
+    check(sorted(c["pid"] for c in got) == sorted([p1, p2]), f"pids {[c['pid'] for c in got]}")
+    left = sorted(os.listdir(spool))
+    check(left == [".crashme.2.2.2.dmp.zst.tmp", "bad"], f"spool after start: {left}")
+    check("Removed 1 unfinished dump file" in d.text(), "the stale temp file removal was not logged")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+    # Dumps that were being symbolicated when crashd died (the attempts
+    # count says so): once before, it runs alone and is stored; three
+    # times, it is put aside instead of killing crashd again.
+    import sqlite3
+    data = open(make_dump(tmp), "rb").read()
+    db = sqlite3.connect(os.path.join(base, "state", "crashd.db"))
+    db.execute("INSERT INTO attempts(name, count) VALUES('crashme.7.1.1.dmp.zst', 1), ('crashme.8.1.1.dmp.zst', 3)")
+    db.commit()
+    db.close()
+    drop(spool, "crashme.7.1.1.dmp.zst", data)
+    drop(spool, "crashme.8.1.1.dmp.zst", data)
+    d = Daemon(base)
+    wait_for("the suspects handled", lambda: [n for n in spool_entries(base) if n[0] != "."] == [])
+    files = [c["file"] for c in crashes(base)]
+    check("crashme.7.1.1.dmp.zst" in files and "crashme.8.1.1.dmp.zst" not in files, f"stored: {files}")
+    reason = open(os.path.join(spool, "bad", "crashme.8.1.1.dmp.zst.reason")).read()
+    check("three times" in reason, f"reason: {reason!r}")
+    check("processing it alone" in d.text(), "the suspect did not run alone")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_burst_sigkill(tmp):
+    base = new_base(tmp)
+    spool = os.path.join(base, "spool")
+    data = open(make_dump(tmp), "rb").read()
+    d = Daemon(base)
+    names = []
+    real = 3
+
+    def burst(first, last):
+        for i in range(first, last):
+            name = f"crashme.{100000 + i}.1795000000.{i:09d}.dmp.zst"
+            drop(spool, name, data)
+            names.append(name)
+            if i in (50, 100, 150):
+                crash(base)
+    # The first half arrives; once crashd is busy storing it, it is frozen
+    # wherever it is (a worker mid-write, a commit, a spool unlink), the
+    # second half arrives, and it is killed: the middle of the burst.
+    burst(0, 100)
+    wait_for("some crashes stored", lambda: status(base)["stored"] >= 10, timeout=60, interval=0.01)
+    d.proc.send_signal(signal.SIGSTOP)
+    burst(100, 200)
+    d.kill()
+    n_at_kill = len(crashes(base, "--no-daemon"))
+    check(n_at_kill < 200 + real, f"all {n_at_kill} were stored before the kill")
+
+    d = Daemon(base)
+    total = 200 + real
+    got = wait_for(f"{total} crashes", lambda: (lambda c: c if len(c) >= total else None)(crashes(base)),
+                   timeout=120, interval=0.2)
+    time.sleep(0.5)
+    got = crashes(base)
+    files = [c["file"] for c in got]
+    check(len(got) == total, f"{len(got)} crashes stored, want {total}")
+    check(len(set(files)) == total, "a crash was stored twice")
+    check(set(names) <= set(files), "a copied dump is missing")
+    check(spool_entries(base) == [], f"the spool still holds {spool_entries(base)[:5]}")
+    check(os.listdir(os.path.join(spool, "bad")) == [], "something went to bad/")
+    stored = os.listdir(os.path.join(base, "state", "dumps"))
+    check(len(stored) == total, f"state/dumps holds {len(stored)} files for {total} crashes")
+    check(d.stop() == 0, "crashd did not exit 0")
+    print(f"killed with {n_at_kill} of {total} stored; after the restart {len(got)}, each once")
+
+
+def case_full_disk(tmp):
+    if os.geteuid() != 0:
+        print("SKIP: mounting a tmpfs needs root")
+        sys.exit(SKIP)
+    base = new_base(tmp)
+    state = os.path.join(tmp, "small-state")
+    os.makedirs(state)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", state]).returncode != 0:
+        print("SKIP: cannot mount a tmpfs here")
+        sys.exit(SKIP)
+    d = None
+    try:
+        d = Daemon(base, "--state-dir", state)
+        crash(base)
+        wait_for("the first crash", lambda: len(crashes(base)) == 1)
+        # Fill the state directory.
+        filler = os.path.join(state, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b"\0" * 65536) > 0:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        pid = crash(base)
+        wait_for("the full disk in the log",
+                 lambda: "No space left on device" in d.text() or "disk is full" in d.text(), timeout=20)
+        check(d.alive(), "crashd died on a full disk")
+        time.sleep(1)
+        left = spool_entries(base)
+        check(len(left) == 1 and f".{pid}." in left[0], f"the dump is not kept in the spool: {left}")
+        check(len(crashes(base)) == 1, "the list changed on a full disk")
+        check(status(base)["paused"], "status does not say paused")
+        line = [l for l in d.text().splitlines() if "No space left" in l or "disk is full" in l][0]
+        check(f"The state directory '{state}' is full" in line and "stays in the spool" in line,
+              f"the error does not say what is wrong and what happens: {line}")
+        # Room again: it goes on by itself.
+        os.unlink(filler)
+        got = wait_for("the second crash after the disk had room",
+                       lambda: (lambda c: c if len(c) == 2 else None)(crashes(base)), timeout=40, interval=0.2)
+        check(got[1]["pid"] == pid, "the wrong crash was stored")
+        check(spool_entries(base) == [], "the spool was not emptied")
+        check("Storing crashes again." in d.text(), "the recovery was not logged")
+        print([l for l in d.text().splitlines() if "space" in l or "full" in l or "again" in l][:3])
+        check(d.stop() == 0, "crashd did not exit 0")
+        d = None
+    finally:
+        if d:
+            d.kill()
+        if subprocess.run(["umount", state]).returncode != 0:
+            subprocess.run(["umount", "-l", state])
+
+
+def zstd_compress(data):
+    return subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True, check=True).stdout
+
+
+def case_hostile(tmp):
+    base = new_base(tmp)
+    spool = os.path.join(base, "spool")
+    real = make_dump(tmp)
+    data = open(real, "rb").read()
+    raw = subprocess.run(["zstd", "-q", "-d", "-c", real], capture_output=True, check=True).stdout
+    secret = os.path.join(tmp, "secret")
+    with open(secret, "w") as f:
+        f.write("not for crashd")
+    before = os.stat(secret)
+
+    d = Daemon(base, "-o", "max_dump_size=64K")
+    rnd = random.Random(4)
+    expect = {
+        "garbage.1.1.1.dmp.zst": "not a minidump",
+        "zgarbage.1.1.1.dmp.zst": "not a minidump",
+        "truncated.1.1.1.dmp.zst": "zstd",
+        "empty.1.1.1.dmp.zst": "empty",
+        "big.1.1.1.dmp.zst": "max_dump_size",
+        "bomb.1.1.1.dmp.zst": "decompresses to more than",
+        "link.1.1.1.dmp.zst": "a symbolic link",
+        "fifo.1.1.1.dmp.zst": "a FIFO",
+        "dir.1.1.1.dmp.zst": "a directory",
+        "notes.txt": "not a dump's name",
+        "hard.1.1.1.dmp.zst": "hard links",
+    }
+    drop(spool, "garbage.1.1.1.dmp.zst", bytes(rnd.getrandbits(8) for _ in range(5000)))
+    drop(spool, "zgarbage.1.1.1.dmp.zst", zstd_compress(bytes(rnd.getrandbits(8) for _ in range(5000))))
+    drop(spool, "truncated.1.1.1.dmp.zst", data[:len(data) // 2])
+    drop(spool, "empty.1.1.1.dmp.zst", b"")
+    drop(spool, "big.1.1.1.dmp.zst", os.urandom(100 * 1024))
+    drop(spool, "bomb.1.1.1.dmp.zst", zstd_compress(b"\0" * (8 << 20)))
+    os.symlink(secret, os.path.join(spool, "link.1.1.1.dmp.zst"))
+    os.mkfifo(os.path.join(spool, "fifo.1.1.1.dmp.zst"))
+    os.mkdir(os.path.join(spool, "dir.1.1.1.dmp.zst"))
+    drop(spool, "notes.txt", b"hello")
+    # The second link exists before the name appears in the spool.
+    with open(os.path.join(spool, ".hard.tmp"), "wb") as f:
+        f.write(data)
+    os.link(os.path.join(spool, ".hard.tmp"), os.path.join(tmp, "second-link"))
+    os.rename(os.path.join(spool, ".hard.tmp"), os.path.join(spool, "hard.1.1.1.dmp.zst"))
+    # Mutated dumps: whatever they are judged to be, crashd stays up.
+    mutants = []
+    for i in range(40):
+        m = bytearray(raw)
+        for _ in range(rnd.randint(1, 20)):
+            m[rnd.randrange(len(m))] = rnd.getrandbits(8)
+        if i % 4 == 0:
+            m = m[:rnd.randrange(len(m))]
+        name = f"mutant.{i}.1.1.dmp.zst"
+        drop(spool, name, zstd_compress(bytes(m)))
+        mutants.append(name)
+    # A notice for a file outside the spool, and junk notices.
+    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for msg in (secret.encode(), b"", b"\0\0\0", b"../../etc/passwd", b"x" * 5000):
+        try:
+            n.sendto(msg, os.path.join(base, "notify.sock"))
+        except OSError:
+            pass
+    n.close()
+    pid = crash(base)
+
+    def settled():
+        if not d.alive():
+            raise Fail(f"crashd died:\n{d.text()[-3000:]}")
+        return spool_entries(base) == []
+    wait_for("the spool to be emptied", settled, timeout=120, interval=0.2)
+    check(d.alive(), "crashd died")
+    bad = os.path.join(spool, "bad")
+    for name, why in expect.items():
+        reason_file = os.path.join(bad, name + ".reason")
+        check(os.path.lexists(os.path.join(bad, name)), f"{name} is not in bad/: {sorted(os.listdir(bad))}")
+        reason = open(reason_file).read()
+        check(why in reason, f"{name}: reason {reason!r} does not say {why!r}")
+    check(os.path.islink(os.path.join(bad, "link.1.1.1.dmp.zst")), "the symlink was not moved as a symlink")
+    after = os.stat(secret)
+    check(open(secret).read() == "not for crashd" and after.st_mtime == before.st_mtime, "the link target changed")
+    stat_bad = os.stat(bad)
+    check(stat.S_IMODE(stat_bad.st_mode) == 0o700, f"bad/ mode {oct(stat_bad.st_mode)}")
+    got = crashes(base)
+    check(any(c["pid"] == pid for c in got), "the real crash after the hostile files was not stored")
+    for name in mutants:
+        check(os.path.lexists(os.path.join(bad, name)) or any(c["file"] == name for c in got),
+              f"{name} is neither stored nor in bad/")
+    stored = sum(1 for c in got if c["file"].startswith("mutant."))
+    check(d.stop() == 0, "crashd did not exit 0")
+    print(f"hostile files rejected with reasons; of 40 mutated dumps {stored} stored, "
+          f"{40 - stored} rejected; crashd stayed up")
+
+
+def case_other_uid(tmp):
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        print("SKIP: needs root and runuser")
+        sys.exit(SKIP)
+    try:
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        print("SKIP: no user 'nobody'")
+        sys.exit(SKIP)
+    # Everything below must be reachable by nobody: the program, the
+    # dumper, crashctl, and the --dir's spool and sockets.
+    for p in (A.program, A.dumper, A.crashctl):
+        r = subprocess.run(["runuser", "-u", "nobody", "--", "test", "-r", p])
+        if r.returncode != 0:
+            print(f"SKIP: nobody cannot read {p}")
+            sys.exit(SKIP)
+    os.chmod(tmp, 0o755)
+    base = new_base(tmp)
+    d = Daemon(base)
+    check(stat.S_IMODE(os.stat(os.path.join(base, "spool")).st_mode) == 0o1733, "the spool is not 1733")
+    root_pid = crash(base)
+    nobody_pid = crash(base, user="nobody")
+    got = wait_for("both crashes", lambda: (lambda c: c if len(c) == 2 else None)(crashes(base)))
+    by_uid = {c["uid"]: c for c in got}
+    check(set(by_uid) == {0, nobody.pw_uid}, f"uids {set(by_uid)}")
+    check(by_uid[nobody.pw_uid]["pid"] == nobody_pid and by_uid[0]["pid"] == root_pid, "pids")
+    # Stored as nobody's file, in a directory nobody cannot enter.
+    dumps = os.path.join(base, "state", "dumps")
+    owners = sorted(os.stat(os.path.join(dumps, n)).st_uid for n in os.listdir(dumps))
+    check(owners == [0, nobody.pw_uid], f"stored dump owners {owners}")
+
+    # nobody sees only their crash, through the daemon...
+    mine = crashes(base, user="nobody")
+    check([c["pid"] for c in mine] == [nobody_pid], f"nobody sees {mine}")
+    r = ctl("show", "--dir", base, str(by_uid[0]["id"]), user="nobody", ok=(1,), binary=True)
+    check(b"no such crash" in r.stderr, f"nobody's show of root's crash: {r.stderr}")
+    r = ctl("dump", "--dir", base, str(by_uid[0]["id"]), "-o", "/dev/null", user="nobody", ok=(1,), binary=True)
+    check(b"no such crash" in r.stderr, f"nobody's dump of root's crash: {r.stderr}")
+    text = ctl("show", "--dir", base, str(by_uid[nobody.pw_uid]["id"]), user="nobody")
+    check("#0  charge (o=0x" in text, "nobody's own report")
+    outdir = os.path.join(tmp, "out")
+    os.mkdir(outdir)
+    os.chmod(outdir, 0o1777)
+    out = os.path.join(outdir, "mine.dmp.zst")
+    ctl("dump", "--dir", base, str(by_uid[nobody.pw_uid]["id"]), "-o", out, user="nobody")
+    check(sha256(out) == by_uid[nobody.pw_uid]["sha256"], "nobody's dump copy")
+    groups = json.loads(ctl("groups", "--json", "--dir", base, user="nobody"))["groups"]
+    check(len(groups) == 1 and groups[0]["count"] == 1, f"nobody's groups {groups}")
+    groups = json.loads(ctl("groups", "--json", "--dir", base))["groups"]
+    check(len(groups) == 1 and groups[0]["count"] == 2, f"root's groups {groups}")
+    # ...and nothing without it.
+    r = ctl("list", "--dir", base, "--no-daemon", user="nobody", ok=(1,), binary=True)
+    check(b"cannot be read" in r.stderr or b"ermission denied" in r.stderr or b"unable to open" in r.stderr,
+          f"nobody reading the database: {r.stderr}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_reload_term(tmp):
+    base = new_base(tmp)
+    conf = os.path.join(tmp, "crashd.conf")
+    with open(conf, "w") as f:
+        f.write("# test\nmax_crashes = 0\n")
+    r = subprocess.run([A.crashd, "--config", conf, "--dir", base, "--check-config"], capture_output=True)
+    check(r.returncode == 0 and b"valid" in r.stdout, f"--check-config on a good file: {r}")
+    r = subprocess.run([A.crashd, "--config", conf, "--dir", base, "--dump-config"], capture_output=True)
+    check(b"max_crashes = 0\n" in r.stdout and b"max_age = 90d\n" in r.stdout, f"--dump-config: {r.stdout}")
+    with open(os.path.join(tmp, "broken.conf"), "w") as f:
+        f.write("max_crashes = 0\nmax_crashez = 1\n")
+    r = subprocess.run([A.crashd, "--config", os.path.join(tmp, "broken.conf"), "--check-config"], capture_output=True)
+    check(r.returncode == 1 and b"broken.conf:2: unknown key 'max_crashez'" in r.stderr, f"--check-config: {r}")
+    r = subprocess.run([A.crashd, "--dir", base, "-o", "queue_size=0", "--check-config"], capture_output=True)
+    check(r.returncode == 1 and b"queue_size" in r.stderr, f"a bad flag: {r}")
+
+    d = Daemon(base, "--config", conf)
+    data = open(make_dump(tmp), "rb").read()
+    for i in range(3):
+        drop(os.path.join(base, "spool"), f"crashme.{i}.1795000000.{i:09d}.dmp.zst", data)
+    wait_for("three crashes", lambda: len(crashes(base)) == 3)
+
+    with open(conf, "w") as f:
+        f.write("max_crashes = 1\nworkers = 1\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("the reload", lambda: "Reloaded the configuration" in d.text())
+    check("'workers' changed; it takes effect when crashd is restarted" in d.text(), "workers change not reported")
+    got = wait_for("retention to one crash", lambda: (lambda c: c if len(c) == 1 else None)(crashes(base)))
+    check(got[0]["id"] == 3, f"retention kept {got[0]['id']}, not the newest")
+    groups = json.loads(ctl("groups", "--json", "--dir", base))["groups"]
+    check(groups[0]["count"] == 3 and groups[0]["stored"] == 1, f"group counts after retention: {groups}")
+    check(len(os.listdir(os.path.join(base, "state", "dumps"))) == 1, "retention left dump files behind")
+
+    with open(conf, "w") as f:
+        f.write("max_crashes = nope\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("the failed reload", lambda: "Reloading the configuration failed, keeping the old one" in d.text())
+    check(d.alive(), "crashd died on a bad reload")
+    check(any("RELOADING=1" in m for m in (d.poll_notify() or d.messages)), "no RELOADING=1")
+    check(d.stop() == 0, "crashd did not exit 0 on SIGTERM")
+    check("Drained; exiting." in d.text(), "no drain on SIGTERM")
+    check(any("STOPPING=1" in m for m in d.messages), "no STOPPING=1")
+    check(not os.path.exists(os.path.join(base, "notify.sock")), "the notify socket was left behind")
+
+    # A second crashd on the same state directory is refused.
+    d = Daemon(base)
+    r = subprocess.run([A.crashd, "--dir", base], capture_output=True, timeout=30, env=clean_env())
+    check(r.returncode == 1 and b"Another crashd" in r.stderr, f"a second crashd: {r}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_units(tmp):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        print("SKIP: no systemd-analyze")
+        sys.exit(SKIP)
+    # The units as meson configured them for installation; only ExecStart
+    # points at the crashd just built, so that verify can check it exists.
+    unit_dir = os.path.join(tmp, "units")
+    os.mkdir(unit_dir)
+    for name in ("crashd.service", "crashd.socket"):
+        text = open(os.path.join(A.units, name)).read()
+        if name == "crashd.service":
+            lines = [f"ExecStart={os.path.realpath(A.crashd)}" if l.startswith("ExecStart=") else l
+                     for l in text.splitlines()]
+            check(any(l.startswith("ExecStart=") for l in text.splitlines()), "no ExecStart")
+            text = "\n".join(lines) + "\n"
+        with open(os.path.join(unit_dir, name), "w") as f:
+            f.write(text)
+    r = subprocess.run([analyze, "verify", os.path.join(unit_dir, "crashd.service"),
+                        os.path.join(unit_dir, "crashd.socket")], capture_output=True, timeout=120)
+    out = (r.stdout + r.stderr).decode(errors="replace")
+    check(r.returncode == 0 and not r.stderr, f"systemd-analyze verify: exit {r.returncode}:\n{out}")
+    service = open(os.path.join(A.units, "crashd.service")).read()
+    for must in ("Type=notify", "WatchdogSec=", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
+                 "StateDirectory=crashd", "RuntimeDirectory=crashd", "ReadWritePaths=/var/spool/crashd"):
+        check(must in service, f"crashd.service lacks {must}")
+    print("systemd-analyze verify: no output")
+
+
+def case_user_defaults(tmp):
+    """No flags, no config, no CRASHD_* variables: a user's crashd in
+    ~/.local/state/crashd, where libcrashdump.so falls back to when there
+    is no system spool, and crashctl finding it there."""
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        print("SKIP: needs root and runuser (to be another user with a home of our own)")
+        sys.exit(SKIP)
+    if os.path.exists("/var/spool/crashd"):
+        print("SKIP: a system spool exists; the dumper would use it")
+        sys.exit(SKIP)
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(tmp, 0o755)
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    env = {"HOME": home, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", "env", "-i"] + \
+        [f"{k}={v}" for k, v in env.items()]
+    nsock_path = os.path.join(tmp, "notify.sock")
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)
+    os.chmod(nsock_path, 0o666)
+    nsock.settimeout(20)
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen(as_nobody + [f"NOTIFY_SOCKET={nsock_path}", os.path.abspath(A.crashd)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while b"READY=1" not in nsock.recv(4096):
+            pass
+        state = os.path.join(home, ".local", "state", "crashd")
+        for sub, mode in (("", 0o700), ("spool", 0o700), ("state", 0o700)):
+            st = os.stat(os.path.join(state, sub))
+            check(st.st_uid == nobody.pw_uid and stat.S_IMODE(st.st_mode) == mode,
+                  f"{state}/{sub}: uid {st.st_uid}, mode {oct(st.st_mode)}")
+        for sock in ("notify.sock", "api.sock"):
+            check(stat.S_ISSOCK(os.stat(os.path.join(state, sock)).st_mode), f"no {sock}")
+        p = subprocess.run(as_nobody + [f"LD_PRELOAD={os.path.abspath(A.dumper)}", os.path.abspath(A.program)],
+                           capture_output=True, timeout=60)
+        check(p.returncode == -signal.SIGSEGV, f"crashme: {p.returncode}")
+
+        def listed():
+            r = subprocess.run(as_nobody + [os.path.abspath(A.crashctl), "list", "--json"], capture_output=True,
+                               timeout=60)
+            check(r.returncode == 0, f"crashctl list: {r.stderr}")
+            return json.loads(r.stdout)["crashes"]
+        got = wait_for("the crash in the user's crashd", listed)
+        check(got[0]["uid"] == nobody.pw_uid and got[0]["signature"] == SIGNATURE, f"{got}")
+        r = subprocess.run(as_nobody + [os.path.abspath(A.crashctl), "show", str(got[0]["id"])], capture_output=True,
+                           timeout=60)
+        check(r.returncode == 0 and b"#0  charge (o=0x" in r.stdout, f"show: {r.stderr}")
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=30) == 0, "crashd did not exit 0")
+        # Down: crashctl reads the user's database.
+        check(len(listed()) == 1, "the list with crashd down")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        nsock.close()
+
+
+def case_service(tmp):
+    """As systemd runs it: the API socket passed in (crashctl's request
+    starts crashd), READY=1, STATUS= and WATCHDOG=1 on NOTIFY_SOCKET."""
+    activate = shutil.which("systemd-socket-activate")
+    if not activate:
+        print("SKIP: no systemd-socket-activate")
+        sys.exit(SKIP)
+    base = new_base(tmp)
+    os.makedirs(base)
+    nsock_path = os.path.join(tmp, "notify.sock")
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)
+    nsock.settimeout(5)
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen([activate, "-l", os.path.join(base, "api.sock"), "--fdname=api",
+                             "-E", f"NOTIFY_SOCKET={nsock_path}", "-E", "WATCHDOG_USEC=400000",
+                             os.path.abspath(A.crashd), "--dir", base, "-v"],
+                            stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    try:
+        wait_for("the socket", lambda: os.path.exists(os.path.join(base, "api.sock")), timeout=10)
+        check(not os.path.exists(os.path.join(base, "state")), "crashd started before it was asked")
+        # crashctl's request is what starts crashd.
+        check(crashes(base) == [], "a new crashd has crashes")
+        messages = []
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            try:
+                messages.append(nsock.recv(4096).decode())
+            except socket.timeout:
+                break
+        check(any("READY=1" in m for m in messages), f"no READY=1: {messages}")
+        check(sum("WATCHDOG=1" in m for m in messages) >= 3, f"WATCHDOG=1 not every 200 ms: {messages}")
+        check(any(m.startswith("STATUS=") for m in messages), f"no STATUS=: {messages}")
+        log.flush()
+        text = open(os.path.join(tmp, "crashd-1.log")).read()
+        check("Got 1 socket from systemd." in text, f"the passed socket was not used:\n{text}")
+        crash(base)
+        wait_for("the crash", lambda: len(crashes(base)) == 1)
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=30) == 0, "crashd did not exit 0")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        nsock.close()
+
+
+CASES = {
+    "user-defaults": case_user_defaults,
+    "service": case_service,
+    "report": case_report,
+    "down-at-crash": case_down_at_crash,
+    "burst-sigkill": case_burst_sigkill,
+    "full-disk": case_full_disk,
+    "hostile": case_hostile,
+    "other-uid": case_other_uid,
+    "reload-term": case_reload_term,
+    "units": case_units,
+}
+
+
+def main():
+    global A
+    p = argparse.ArgumentParser()
+    p.add_argument("case", choices=sorted(CASES))
+    p.add_argument("--crashd", required=True)
+    p.add_argument("--crashctl", required=True)
+    p.add_argument("--dumper", required=True)
+    p.add_argument("--program", required=True)
+    p.add_argument("--units")
+    A = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix=f"crashd-e2e-{A.case}.")
+    try:
+        CASES[A.case](tmp)
+    except Exception as e:
+        if not isinstance(e, Fail):
+            import traceback
+            traceback.print_exc()
+        print("FAIL:", e)
+        for n in sorted(os.listdir(tmp)):
+            if n.startswith("crashd-") and n.endswith(".log"):
+                print(f"--- {n} (last lines)")
+                print("".join(open(os.path.join(tmp, n)).readlines()[-30:]))
+        return 1
+    finally:
+        for proc in Daemon.started:
+            if proc.poll() is None:
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGCONT)    # burst-sigkill stops one
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
