@@ -136,24 +136,6 @@ bool safe_parse_u64(const char **p, const char *end, unsigned base, uint64_t *re
         return any;
 }
 
-int safe_write_all(int fd, const void *buf, size_t n) {
-        const uint8_t *p = buf;
-
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        return -EIO;
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 ssize_t safe_read_file(const char *path, void *buf, size_t cap) {
         size_t have = 0;
         int fd;

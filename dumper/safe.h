@@ -31,7 +31,6 @@ size_t safe_fmt_hex(char *buf, uint64_t v);
 /* Parses digits at *p, advancing it; returns false when there are none. */
 bool safe_parse_u64(const char **p, const char *end, unsigned base, uint64_t *ret);
 
-int safe_write_all(int fd, const void *buf, size_t n);
 /* Reads a whole file into buf (cut at cap); returns the length or -errno. */
 ssize_t safe_read_file(const char *path, void *buf, size_t cap);
 /* Reads len bytes at addr in process pid without faulting, as far as they

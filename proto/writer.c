@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "minidump.h"
 
@@ -198,5 +199,24 @@ int proto_writer_finish(struct proto_writer *w) {
          * which is MD_STREAM_UNUSED, so counting them all is also valid. We
          * count only the used ones to keep the directory honest. */
         h->stream_count = w->n_streams;
+        return 0;
+}
+
+int proto_write_all(int fd, const void *buf, size_t n) {
+        const uint8_t *p = buf;
+
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                n -= (size_t) k;
+        }
         return 0;
 }

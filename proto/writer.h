@@ -52,6 +52,10 @@ int proto_writer_string(struct proto_writer *w, const char *s, size_t len, uint3
 /* Fills in the stream count; unused directory slots stay MD_STREAM_UNUSED. */
 int proto_writer_finish(struct proto_writer *w);
 
+/* write(2) until all n bytes are out, through EINTR and short writes;
+ * 0 or -errno. Async-signal-safe. */
+int proto_write_all(int fd, const void *buf, size_t n);
+
 /* zstd, without malloc: the caller maps a workspace of
  * proto_zstd_workspace_size() bytes ahead of time. */
 /* Level 1: a dump compresses about 9x either way, and level 1 takes half

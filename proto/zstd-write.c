@@ -6,8 +6,6 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
-#include <errno.h>
-#include <unistd.h>
 
 #include "writer.h"
 
@@ -30,22 +28,6 @@ static ZSTD_compressionParameters dump_cparams(void) {
 
 size_t proto_zstd_workspace_size(void) {
         return ZSTD_estimateCStreamSize_usingCParams(dump_cparams());
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        return -EIO;
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
 }
 
 int proto_zstd_write(int fd, const void *src, size_t n, void *workspace, size_t workspace_size) {
@@ -74,7 +56,7 @@ int proto_zstd_write(int fd, const void *src, size_t n, void *workspace, size_t 
                 rem = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_end);
                 if (ZSTD_isError(rem))
                         return -EIO;
-                r = write_all(fd, out_buf, out.pos);
+                r = proto_write_all(fd, out_buf, out.pos);
                 if (r < 0)
                         return r;
         } while (rem != 0);
