@@ -6,6 +6,8 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
+#include <errno.h>
+
 
 #include "writer.h"
 
