@@ -16,7 +16,7 @@
 
 #define GUARD 4096
 
-static size_t altstack_size(void) {
+DUMPER_LOAD_TIME static size_t altstack_size(void) {
         /* 64 KiB, or 4x what the kernel says a signal frame needs with this
          * CPU's extended state (AVX-512 and AMX make it large). */
         size_t size = 64 * 1024, min = getauxval(AT_MINSIGSTKSZ);
@@ -37,7 +37,7 @@ void dumper_altstack_free(void *p) {
         (void) munmap((uint8_t *) p - GUARD, altstack_size() + GUARD);
 }
 
-void *dumper_altstack_install(void) {
+DUMPER_LOAD_TIME void *dumper_altstack_install(void) {
         stack_t cur, ss;
         size_t size = altstack_size();
         uint8_t *p;

@@ -18,6 +18,11 @@
 
 #define DUMPER_XSTATE_MAX (16 * 1024)   /* AMX needs ~11 KiB; AVX-512 2.7 KiB */
 
+/* Code that runs only when the library loads (or at the program's own
+ * sigaction/pthread_create calls) goes into one section, next to the
+ * constructor: every program we are preloaded into touches fewer pages. */
+#define DUMPER_LOAD_TIME __attribute__((section(".text.startup")))
+
 struct dumper_config {
         /* The environment as it was at load, as getenv() returned it (glibc
          * never frees environment strings); paths are made from these in
@@ -70,14 +75,27 @@ struct dumper_shared {
         _Atomic uint32_t done;          /* child: DUMPER_DONE_* */
 };
 
+#define DUMPER_N_SIGNALS 7
+
+/* What loading the library writes comes first, so that it all lands on one
+ * page (dumper_rt is page-aligned); the large crash context after it is
+ * untouched until a crash. */
 struct dumper_runtime {
         struct dumper_config config;
-        struct dumper_crash crash;
         struct dumper_shared *shared;   /* mapped at load: the fallback */
         struct dumper_shared *active;   /* the one this dump uses */
         void *child_stack;              /* bottom of the child's stack mapping */
         size_t child_stack_size;
         int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+        /* handler.c: the program's view of each crash signal's disposition,
+         * as it set it, with a sequence number per slot so the handler
+         * notices a torn read while the program changes it. */
+        struct sigaction app_action[DUMPER_N_SIGNALS];
+        _Atomic uint32_t app_action_seq[DUMPER_N_SIGNALS];
+        _Atomic bool installed[NSIG];
+
+        struct dumper_crash crash;
 };
 
 extern struct dumper_runtime dumper_rt;

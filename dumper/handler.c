@@ -32,21 +32,15 @@
 
 const int dumper_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
 const unsigned dumper_n_signals = sizeof(dumper_signals) / sizeof(dumper_signals[0]);
-_Static_assert(sizeof(dumper_signals) / sizeof(dumper_signals[0]) == 7, "app_action has 7 slots");
+_Static_assert(sizeof(dumper_signals) / sizeof(dumper_signals[0]) == DUMPER_N_SIGNALS, "one app_action slot each");
 
 enum { STATE_IDLE, STATE_DUMPING, STATE_DONE };
 
 static _Atomic uint32_t dump_state;
 static _Atomic pid_t dump_owner;
-static _Atomic bool installed[NSIG];
 
-/* The program's view of each crash signal's disposition. A sequence number
- * lets the handler notice a torn read while the program changes it. */
-static struct sigaction app_action[7];
-static _Atomic uint32_t app_action_seq[7];
-
-/* The slot of a crash signal in app_action: a table of 7, not NSIG, keeps
- * the memory this library touches at load small. */
+/* The slot of a crash signal in dumper_rt.app_action: a table of 7, not
+ * NSIG, keeps the memory this library touches at load small. */
 static int slot_of(int sig) {
         for (unsigned i = 0; i < dumper_n_signals; i++)
                 if (dumper_signals[i] == sig)
@@ -55,7 +49,7 @@ static int slot_of(int sig) {
 }
 
 bool dumper_is_crash_signal(int sig) {
-        return sig > 0 && sig < NSIG && atomic_load(&installed[sig]);
+        return sig > 0 && sig < NSIG && atomic_load(&dumper_rt.installed[sig]);
 }
 
 void dumper_app_action_get(int sig, struct sigaction *ret) {
@@ -67,12 +61,12 @@ void dumper_app_action_get(int sig, struct sigaction *ret) {
                 return;
         }
         do {
-                seq = atomic_load(&app_action_seq[i]);
-                safe_memcpy(ret, &app_action[i], sizeof(*ret));
-        } while ((seq & 1) || seq != atomic_load(&app_action_seq[i]));
+                seq = atomic_load(&dumper_rt.app_action_seq[i]);
+                safe_memcpy(ret, &dumper_rt.app_action[i], sizeof(*ret));
+        } while ((seq & 1) || seq != atomic_load(&dumper_rt.app_action_seq[i]));
 }
 
-void dumper_app_action_set(int sig, const struct sigaction *act) {
+DUMPER_LOAD_TIME void dumper_app_action_set(int sig, const struct sigaction *act) {
         /* Called from the program's sigaction(), which may race with
          * another thread's; the seqlock keeps readers consistent and the
          * last writer wins, as with the kernel. */
@@ -80,16 +74,16 @@ void dumper_app_action_set(int sig, const struct sigaction *act) {
 
         if (i < 0)
                 return;
-        atomic_fetch_add(&app_action_seq[i], 1);
-        safe_memcpy(&app_action[i], act, sizeof(*act));
-        atomic_fetch_add(&app_action_seq[i], 1);
+        atomic_fetch_add(&dumper_rt.app_action_seq[i], 1);
+        memcpy(&dumper_rt.app_action[i], act, sizeof(*act));     /* ordinary context, not the crash path */
+        atomic_fetch_add(&dumper_rt.app_action_seq[i], 1);
 }
 
-int dumper_install_handlers(void) {
+DUMPER_LOAD_TIME int dumper_install_handlers(void) {
         struct sigaction sa, old;
         unsigned i;
 
-        safe_memset(&sa, 0, sizeof(sa));
+        memset(&sa, 0, sizeof(sa));
         sa.sa_sigaction = dumper_crash_handler;
         /* SA_ONSTACK: the handler must run after a stack overflow. Every
          * crash signal is blocked while it runs: a fault inside it then
@@ -108,7 +102,7 @@ int dumper_install_handlers(void) {
                 if (dumper_rt.real_sigaction(sig, &sa, &old) < 0)
                         continue;
                 dumper_app_action_set(sig, &old);
-                atomic_store(&installed[sig], true);
+                atomic_store(&dumper_rt.installed[sig], true);
         }
         return 0;
 }
@@ -317,7 +311,7 @@ static void chain(int sig, siginfo_t *info, void *uc, const struct sigaction *ap
         safe_memset(&dfl, 0, sizeof(dfl));
         dfl.sa_handler = SIG_DFL;
         (void) dumper_rt.real_sigaction(sig, &dfl, NULL);
-        atomic_store(&installed[sig], false);
+        atomic_store(&dumper_rt.installed[sig], false);
         if (refaults_by_itself(sig, info))
                 return;
         /* Queue it again with its original siginfo, so a core file and the

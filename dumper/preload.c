@@ -22,15 +22,15 @@
 
 #define CHILD_STACK_SIZE (1024 * 1024)
 
-struct dumper_runtime dumper_rt;
+struct dumper_runtime dumper_rt __attribute__((aligned(4096)));
 
-static bool env_true(const char *name) {
+DUMPER_LOAD_TIME static bool env_true(const char *name) {
         const char *v = getenv(name);
 
         return v && (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0);
 }
 
-static size_t env_size(const char *name, size_t def, size_t min, size_t max) {
+DUMPER_LOAD_TIME static size_t env_size(const char *name, size_t def, size_t min, size_t max) {
         const char *v = getenv(name);
         char *end;
         unsigned long long n;
@@ -44,7 +44,7 @@ static size_t env_size(const char *name, size_t def, size_t min, size_t max) {
         return (size_t) n;
 }
 
-static void load_config(struct dumper_config *c) {
+DUMPER_LOAD_TIME static void load_config(struct dumper_config *c) {
         const char *fault = getenv("CRASHD_TEST_FAULT");
 
         c->disabled = env_true("CRASHD_DISABLE");
@@ -70,7 +70,7 @@ static void load_config(struct dumper_config *c) {
                 c->test_fault = DUMPER_TEST_FAULT_HANG;
 }
 
-static void *map_anon(size_t size, int flags) {
+DUMPER_LOAD_TIME static void *map_anon(size_t size, int flags) {
         void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_ANONYMOUS | MAP_NORESERVE | flags, -1, 0);
         return p == MAP_FAILED ? NULL : p;
