@@ -29,6 +29,8 @@
 #include <sys/un.h>
 
 #include "daemon.h"
+#include "forward.h"
+#include "http-server.h"
 #include "json-util.h"
 #include "log.h"
 #include "query.h"
@@ -88,6 +90,7 @@ static const char *error_text(int r) {
         switch (r) {
         case -ENOENT: return "no such crash";
         case -ENOMEM: return "out of memory";
+        case -ENOTCONN: return "crashd serves no web page (http_listen is empty or its port was taken)";
         default: return "database error";
         }
 }
@@ -110,8 +113,18 @@ static int status_json(struct daemon *d, FILE *f) {
                               "last_error", d->last_error[0] ? d->last_error : NULL);
         int r;
 
+        struct forward_stats fs;
+
         if (!o)
                 return -ENOMEM;
+        /* The outbox (forward.c): Sentry and webhooks. */
+        forward_get_stats(d, &fs);
+        (void) json_object_set_new(o, "forward", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+                                                           "queued", (json_int_t) fs.queued,
+                                                           "in_flight", (json_int_t) fs.in_flight,
+                                                           "sent", (json_int_t) fs.sent,
+                                                           "dropped", (json_int_t) fs.dropped,
+                                                           "retries", (json_int_t) fs.retries));
         r = json_dumpf(o, f, JSON_COMPACT) == 0 ? 0 : -EIO;
         fputc('\n', f);
         json_decref(o);
@@ -217,6 +230,8 @@ static void answer(struct client *c, const char *line, size_t len) {
                 r = query_groups(store_db(d->store), uid, f);
         else if (strcmp(method, "status") == 0)
                 r = status_json(d, f);
+        else if (strcmp(method, "web_session") == 0)    /* `crashctl web`: a token for this uid */
+                r = http_server_session_json(d, c->cred.uid, f);
         else
                 r = -EOPNOTSUPP;
         if (fclose(f) != 0 && r >= 0)

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "util.h"
 
-enum key_type { T_PATH, T_UINT, T_U64, T_SIZE, T_DURATION, T_BOOL, T_LIST, T_LOG_LEVEL, T_LOG_TARGET };
+enum key_type { T_STRING, T_PATH, T_UINT, T_U64, T_SIZE, T_DURATION, T_BOOL, T_LIST, T_LOG_LEVEL, T_LOG_TARGET, T_CSV };
 
 struct key {
         const char *name;
@@ -65,6 +65,28 @@ static const struct key keys[] = {
             "unfinished '.NAME.tmp' files in the spool older than this are removed"),
         KEY("api_max_clients", T_UINT, api_max_clients, "64", 1, 4096,
             "crashctl connections served at once"),
+        KEY("http_listen", T_STRING, http_listen, "127.0.0.1:8040", 0, 0,
+            "ADDRESS:PORT of the web page and the upload endpoint (http-server.c); empty: off"),
+        KEY("upload_token", T_STRING, upload_token, "", 0, 0,
+            "the token uploads must carry; required when http_listen is not a loopback address"),
+        KEY("max_upload_size", T_SIZE, max_upload_size, "64M", 1024, UINT64_C(1) << 30,
+            "bytes of an upload's body, before and after gzip; larger ones get 413"),
+        KEY("sentry_dsn", T_STRING, sentry_dsn, "", 0, 0,
+            "https://KEY@HOST[:PORT]/PROJECT: send each new crash to Sentry (forward.c); empty: off"),
+        KEY("sentry_attach_minidump", T_BOOL, sentry_attach_minidump, "no", 0, 0,
+            "also send the minidump as an event.minidump attachment"),
+        KEY("webhook_url", T_CSV, webhook_urls, "", 0, 0,
+            "URLs (comma-separated) that get a JSON POST for a new signature or one back after the quiet period"),
+        KEY("webhook_quiet_period", T_DURATION, webhook_quiet_period_s, "7d", 0, UINT64_MAX,
+            "a signature without crashes this long is notified again when it comes back; 0: never"),
+        KEY("forward_queue_max", T_UINT, forward_queue_max, "10000", 1, 10000000,
+            "items waiting to be forwarded; past it new ones are dropped (the crashes stay stored)"),
+        KEY("forward_timeout", T_DURATION, forward_timeout_s, "30s", 1, 3600,
+            "the longest one request to Sentry or a webhook may take (connecting: at most 10 s of it)"),
+        KEY("forward_ca_file", T_PATH, forward_ca_file, "", 0, 0,
+            "CA certificates for HTTPS forwarding; empty: the system's (verification is always on)"),
+        KEY("mask_names", T_CSV, mask_names, "password,passwd,secret,token,api_key,apikey,auth,credential,cookie,private", 0, 0,
+            "variable and tag names (case-insensitive substrings) whose values are masked in what is forwarded"),
         KEY("log_level", T_LOG_LEVEL, log_level, "info", 0, 0,
             "debug, info, notice, warning or err"),
         KEY("log_target", T_LOG_TARGET, log_target, "auto", 0, 0,
@@ -221,6 +243,33 @@ static int split_list(const char *s, char ***ret) {
         return 0;
 }
 
+/* "a, b,c" -> {"a", "b", "c"}: a list of words that may hold ':' (URLs). */
+static int split_csv(const char *s, char ***ret) {
+        size_t n = 0;
+        char **l = calloc(strlen(s) / 2 + 2, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        for (const char *p = s; *p;) {
+                size_t len = strcspn(p, ",");
+                const char *b = p, *e = p + len;
+
+                while (b < e && isspace((unsigned char) *b))
+                        b++;
+                while (e > b && isspace((unsigned char) e[-1]))
+                        e--;
+                if (e > b && !(l[n++] = strndup(b, (size_t) (e - b)))) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                p += len;
+                if (*p == ',')
+                        p++;
+        }
+        *ret = l;
+        return 0;
+}
+
 static const struct key *find_key(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (strcmp(keys[i].name, name) == 0)
@@ -242,6 +291,20 @@ int config_set(struct daemon_config *c, const char *name, const char *value, cha
         field = (char *) c + k->offset;
 
         switch (k->type) {
+        case T_STRING: {
+                char *copy;
+
+                if (strlen(value) >= 4096) {
+                        set_err(err, errlen, "%s: value too long", name);
+                        return -EINVAL;
+                }
+                copy = strdup(value);
+                if (!copy)
+                        return -ENOMEM;
+                free(*(char **) field);
+                *(char **) field = copy;
+                return 0;
+        }
         case T_PATH: {
                 char *copy;
 
@@ -272,6 +335,20 @@ int config_set(struct daemon_config *c, const char *name, const char *value, cha
                                 strv_free(l);
                                 return -EINVAL;
                         }
+                strv_free(*(char ***) field);
+                *(char ***) field = l;
+                return 0;
+        }
+        case T_CSV: {
+                char **l;
+
+                if (strlen(value) >= 4096) {
+                        set_err(err, errlen, "%s: value too long", name);
+                        return -EINVAL;
+                }
+                r = split_csv(value, &l);
+                if (r < 0)
+                        return r;
                 strv_free(*(char ***) field);
                 *(char ***) field = l;
                 return 0;
@@ -358,6 +435,12 @@ void config_done(struct daemon_config *c) {
         free(c->notify_socket);
         free(c->api_socket);
         strv_free(c->debug_dirs);
+        free(c->http_listen);
+        free(c->upload_token);
+        free(c->sentry_dsn);
+        strv_free(c->webhook_urls);
+        free(c->forward_ca_file);
+        strv_free(c->mask_names);
         *c = (struct daemon_config) {};
 }
 
@@ -456,6 +539,13 @@ void config_dump(const struct daemon_config *c, FILE *f) {
                 const void *field = (const char *) c + k->offset;
 
                 switch (k->type) {
+                case T_STRING:
+                        /* A secret is not printed. */
+                        fprintf(f, "%s = %s\n", k->name,
+                                strcmp(k->name, "upload_token") == 0 && *(char *const *) field &&
+                                **(char *const *) field ? "(set)" :
+                                *(char *const *) field ? *(char *const *) field : "");
+                        break;
                 case T_PATH:
                         fprintf(f, "%s = %s\n", k->name, *(char *const *) field ? *(char *const *) field : "");
                         break;
@@ -465,6 +555,15 @@ void config_dump(const struct daemon_config *c, FILE *f) {
                         fprintf(f, "%s = ", k->name);
                         for (size_t j = 0; l && l[j]; j++)
                                 fprintf(f, "%s%s", j ? ":" : "", l[j]);
+                        fputc('\n', f);
+                        break;
+                }
+                case T_CSV: {
+                        char *const *l = *(char **const *) field;
+
+                        fprintf(f, "%s = ", k->name);
+                        for (size_t j = 0; l && l[j]; j++)
+                                fprintf(f, "%s%s", j ? "," : "", l[j]);
                         fputc('\n', f);
                         break;
                 }

@@ -44,6 +44,21 @@ struct daemon_config {
         uint64_t stale_tmp_age_s;       /* unfinished ".NAME.tmp" older than this are removed */
         unsigned api_max_clients;
 
+        /* The web page and uploads (http-server.c). */
+        char *http_listen;              /* "127.0.0.1:8040"; "": off */
+        char *upload_token;             /* "": none (loopback only) */
+        uint64_t max_upload_size;
+
+        /* Forwarding: Sentry and webhooks (forward.c). */
+        char *sentry_dsn;               /* "": off */
+        bool sentry_attach_minidump;
+        char **webhook_urls;            /* NULL-terminated; empty: off */
+        uint64_t webhook_quiet_period_s;
+        unsigned forward_queue_max;
+        uint64_t forward_timeout_s;
+        char *forward_ca_file;          /* "": the system's CA store */
+        char **mask_names;              /* NULL-terminated; masked in what leaves the machine */
+
         int log_level;
         enum log_target log_target;
 };

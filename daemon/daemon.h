@@ -24,6 +24,8 @@
 
 struct name_entry;
 struct api;
+struct http_server;
+struct forward;
 
 struct daemon {
         struct daemon_config config;
@@ -62,6 +64,12 @@ struct daemon {
 
         /* api.c */
         struct api *api;
+
+        /* http-server.c: the web page and uploads (NULL: off) */
+        struct http_server *http;
+
+        /* forward.c: the outbox's sender (NULL before start and after stop) */
+        struct forward *forward;
 
         /* service.c */
         struct event *sig_term, *sig_int, *sig_hup, *watchdog_timer, *drain_timer;

@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "job.h"
+#include "sentry-envelope.h"
 #include "signature.h"
 #include "util.h"
 
@@ -316,6 +317,13 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
                         r = to_string(symb_format_text, NULL, rep, &j->text, &j->text_len);
                 if (r >= 0)
                         r = signature_from_report(rep, j->limits.signature_frames, &j->signature);
+                /* The Sentry event is made here, off the loop, from the
+                 * report in memory (forward.c queues it). */
+                if (r >= 0 && j->sentry_mask)
+                        r = sentry_event_make(rep, (const char *const *) j->sentry_mask, &j->sentry_event,
+                                              &j->sentry_event_len, j->event_id);
+                if (r == -EINVAL)
+                        r = 0;          /* no event: the crash is still stored */
         }
         symb_report_free(rep);
         if (j->limits.drop_privileges && !become(0, 0))
@@ -403,6 +411,16 @@ void job_run(struct job *j, struct symb_context *ctx) {
                 goto out;
 
         r = proto_dump_parse(raw ? raw : buf, raw ? raw_size : j->size, &d, err, sizeof(err));
+        if (r >= 0 && j->keep_minidump) {
+                /* The plain minidump, for Sentry's event.minidump. */
+                if (raw) {
+                        j->minidump_len = raw_size;
+                        j->minidump = TAKE_PTR(raw);
+                } else if ((j->minidump = malloc(j->size))) {
+                        memcpy(j->minidump, buf, j->size);
+                        j->minidump_len = j->size;
+                }
+        }
         free(TAKE_PTR(raw));
         if (r == -ENOMEM) {
                 set_status(j, JOB_RETRY, r, "out of memory");
@@ -433,5 +451,10 @@ void job_free(struct job *j) {
         free(j->signature);
         free(j->json);
         free(j->text);
+        for (char **p = j->sentry_mask; p && *p; p++)
+                free(*p);
+        free(j->sentry_mask);
+        free(j->sentry_event);
+        free(j->minidump);
         free(j);
 }

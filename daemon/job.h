@@ -38,6 +38,11 @@ struct job {
         int spool_fd, dumps_fd;         /* borrowed from the daemon */
         struct job_limits limits;
         uint64_t queued_ns;
+        /* Forwarding (forward_job_prepare()), owned: the names to mask in
+         * the Sentry event (NULL: make none), whether to keep the plain
+         * minidump to attach. */
+        char **sentry_mask;
+        bool keep_minidump;
 
         /* Out. */
         enum job_status status;
@@ -57,6 +62,11 @@ struct job {
         char *json, *text;
         size_t json_len, text_len;
         uint64_t work_ns;               /* time spent in job_run */
+        char *sentry_event;             /* one line of JSON, masked (sentry-envelope.h) */
+        size_t sentry_event_len;
+        char event_id[33];
+        uint8_t *minidump;              /* decompressed, when keep_minidump */
+        size_t minidump_len;
 };
 
 /* Whether a spool entry's name is one crashd takes: [A-Za-z0-9._+@-],

@@ -15,6 +15,8 @@
 
 #include "daemon.h"
 #include "dirs.h"
+#include "forward.h"
+#include "http-server.h"
 #include "log.h"
 #include "paths.h"
 #include "util.h"
@@ -126,6 +128,9 @@ int daemon_config_build(const struct daemon *d, struct daemon_config *ret, char 
                         goto fail;
                 }
         }
+        r = http_config_check(&c, err, errlen);
+        if (r < 0)
+                goto fail;
         if (strcmp(c.state_dir, c.spool_dir) == 0) {
                 (void) snprintf(err, errlen, "state_dir and spool_dir must differ (both are '%s')", c.state_dir);
                 r = -EINVAL;
@@ -200,6 +205,8 @@ static int run(struct daemon *d) {
         if ((r = pipeline_start(d)) < 0 ||
             (r = ingest_start(d)) < 0 ||
             (r = api_start(d, api_fd)) < 0 ||
+            (r = http_server_start(d)) < 0 ||
+            (r = forward_start(d)) < 0 ||
             (r = service_start(d)) < 0)
                 return r;
         api_fd = -EBADF;
@@ -219,9 +226,11 @@ static int run(struct daemon *d) {
 
 static void teardown(struct daemon *d) {
         service_stop(d);
+        http_server_stop(d);
         api_stop(d);
         ingest_stop(d);
         pipeline_stop(d);
+        forward_stop(d);
         if (d->in_flight > 0) {
                 /* The drain timed out: a worker is stuck in a dump. Its
                  * thread cannot be stopped; the database is closed cleanly

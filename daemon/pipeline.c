@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "forward.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -235,6 +236,8 @@ static void store_result(struct daemon *d, struct job *j) {
                 .report_text_len = j->text_len,
         };
 
+        uint64_t prev_seen_ns = forward_group_last_seen(d, j);   /* before the insert moves it */
+
         log_escape(j->name, esc, sizeof(esc));
         r = store_insert(d->store, &c, &res);
         if (r < 0) {
@@ -264,6 +267,7 @@ static void store_result(struct daemon *d, struct job *j) {
                         .group_id = res.group_id,
                         .group_count = res.group_count,
                 });
+                forward_crash_stored(d, j, res.id, res.group_id, res.group_count, prev_seen_ns);
         }
         r = spool_remove_if_same(&d->dirs, j->name, j->dev, j->ino);
         if (r == -ESTALE)
@@ -356,6 +360,8 @@ static bool start_one(struct daemon *d) {
                 .drop_privileges = d->system,
         };
         j->queued_ns = now_ns(CLOCK_MONOTONIC);
+        if (forward_job_prepare(d, j) < 0)
+                log_warning("Out of memory: '%s' will not be forwarded to Sentry.", e->name);
         workqueue_push(d->wq, j);
         d->in_flight++;
         if (e->solo)

@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "forward.h"
 #include "log.h"
 #include "util.h"
 
@@ -164,6 +165,8 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         KEEP(workers, old->workers != new.workers);
         KEEP(debug_dirs, list_changed(old->debug_dirs, new.debug_dirs));
         KEEP(system_debug, old->system_debug != new.system_debug);
+        KEEP(http_listen, str_changed(old->http_listen, new.http_listen));
+        KEEP(max_upload_size, old->max_upload_size != new.max_upload_size);
 #undef KEEP
         old->queue_size = new.queue_size;
         old->max_dump_size = new.max_dump_size;
@@ -177,12 +180,31 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         old->api_max_clients = new.api_max_clients;
         old->log_level = new.log_level;
         old->log_target = new.log_target;
+        /* Forwarding (forward.c reads these when it queues and sends);
+         * swapped, so that config_done() frees the old ones. */
+#define SWAP(field)                                   \
+        do {                                          \
+                __typeof__(new.field) t_ = old->field; \
+                old->field = new.field;               \
+                new.field = t_;                       \
+        } while (0)
+        SWAP(sentry_dsn);
+        SWAP(webhook_urls);
+        SWAP(forward_ca_file);
+        SWAP(mask_names);
+        SWAP(upload_token);             /* http-server.c reads it per upload */
+#undef SWAP
+        old->sentry_attach_minidump = new.sentry_attach_minidump;
+        old->webhook_quiet_period_s = new.webhook_quiet_period_s;
+        old->forward_queue_max = new.forward_queue_max;
+        old->forward_timeout_s = new.forward_timeout_s;
         config_done(&new);
         log_setup(old->log_target, old->log_level);
         log_info("Reloaded the configuration%s%s.", d->config_path ? " from " : "",
                  d->config_path ? d->config_path : "");
         (void) retention_run(d, /* check_age= */ true);
         pipeline_kick(d);
+        forward_kick(d);        /* a DSN or URL set now sends what waited */
         (void) sd_notify(0, "READY=1");
 }
 

@@ -19,7 +19,11 @@ pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
       libcmocka-dev elfutils gdb python3 curl
       # crashd: its loop, store, API and service; systemd-analyze and
       # systemd-socket-activate for its tests (PID 1 need not be systemd).
-      libevent-dev libsqlite3-dev libjansson-dev libsystemd-dev libssl-dev systemd util-linux)
+      libevent-dev libsqlite3-dev libjansson-dev libsystemd-dev libssl-dev systemd util-linux
+      # forwarding to Sentry and webhooks
+      libcurl4-openssl-dev
+      # gzip'ed uploads; headless Chromium for tests/web
+      zlib1g-dev chromium)
 # Debian's npm conflicts with an upstream (nodesource) nodejs: take node
 # and npm from apt only when there are none.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -20,6 +20,7 @@ static const struct command commands[] = {
         { "show", "[--json] ID", "a stored crash's report", cmd_show },
         { "dump", "ID -o FILE", "a stored crash's dump file", cmd_dump },
         { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
+        { "web", "[--token|--json]", "the web page's URL, with a session token", cmd_web },
         /* To come: export, submit (DESIGN.md). */
 };
 
