@@ -503,8 +503,8 @@ uint64_t forward_group_last_seen(struct daemon *d, const struct job *j) {
         return v;
 }
 
-static void queue_webhooks(struct forward *f, const struct job *j, int64_t crash_id, int64_t group_id,
-                           uint64_t group_count, uint64_t prev_seen_ns) {
+static int queue_webhooks(struct forward *f, const struct job *j, int64_t crash_id, int64_t group_id,
+                          uint64_t group_count, uint64_t prev_seen_ns) {
         const struct daemon_config *c = &f->d->config;
         uint64_t seen = j->crash_time_ns ? j->crash_time_ns : now_ns(CLOCK_REALTIME);
         struct webhook_crash w = {
@@ -528,7 +528,7 @@ static void queue_webhooks(struct forward *f, const struct job *j, int64_t crash
         int r;
 
         if (w.kind == WEBHOOK_NONE || !j->signature)
-                return;
+                return 0;
         (void) sqlite3_bind_int64(f->group_row, 1, group_id);
         if (sqlite3_step(f->group_row) == SQLITE_ROW) {
                 w.count = (uint64_t) sqlite3_column_int64(f->group_row, 0);
@@ -539,21 +539,29 @@ static void queue_webhooks(struct forward *f, const struct job *j, int64_t crash
         r = webhook_body(&w, &body, &len);
         if (r < 0) {
                 log_warning_errno(r, "Failed to make the webhook notice for crash %" PRId64 ": %m", crash_id);
-                return;
+                return 0;
         }
-        for (char **u = c->webhook_urls; *u; u++)
-                (void) enqueue(f, KIND_WEBHOOK, *u, crash_id, NULL, body, len, NULL, 0, NULL);
+        for (char **u = c->webhook_urls; *u; u++) {
+                r = enqueue(f, KIND_WEBHOOK, *u, crash_id, NULL, body, len, NULL, 0, NULL);
+                if (r < 0 && r != -ENOSPC)
+                        return r;       /* the database failed: the crash is not stored either */
+        }
+        return 0;
 }
 
-void forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id, int64_t group_id,
-                          uint64_t group_count, uint64_t prev_seen_ns) {
+int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id, int64_t group_id,
+                         uint64_t group_count, uint64_t prev_seen_ns) {
         struct forward *f = d->forward;
         const struct daemon_config *c = &d->config;
+        int r;
 
         if (!f)
-                return;
-        if (c->webhook_urls && c->webhook_urls[0])
-                queue_webhooks(f, j, crash_id, group_id, group_count, prev_seen_ns);
+                return 0;
+        if (c->webhook_urls && c->webhook_urls[0]) {
+                r = queue_webhooks(f, j, crash_id, group_id, group_count, prev_seen_ns);
+                if (r < 0)
+                        return r;
+        }
         if (c->sentry_dsn && c->sentry_dsn[0] && j->sentry_event) {
                 char name[NAME_MAX + 8];
                 size_t n = strlen(j->name);
@@ -561,10 +569,13 @@ void forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_i
                 /* The attachment is the plain minidump, as Sentry takes it. */
                 (void) snprintf(name, sizeof(name), "%.*s", (int) (str_has_suffix(j->name, ".zst") ? n - 4 : n),
                                 j->name);
-                (void) enqueue(f, KIND_SENTRY, c->sentry_dsn, crash_id, j->event_id, j->sentry_event,
-                               j->sentry_event_len, j->minidump, j->minidump_len, j->minidump ? name : NULL);
+                r = enqueue(f, KIND_SENTRY, c->sentry_dsn, crash_id, j->event_id, j->sentry_event,
+                            j->sentry_event_len, j->minidump, j->minidump_len, j->minidump ? name : NULL);
+                /* A full queue drops the forward (said in the log), not the crash. */
+                if (r < 0 && r != -ENOSPC)
+                        return r;
         }
-        kick(f);
+        return 0;
 }
 
 void forward_get_stats(const struct daemon *d, struct forward_stats *ret) {

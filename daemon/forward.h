@@ -42,9 +42,13 @@ void forward_kick(struct daemon *d);
 int forward_job_prepare(struct daemon *d, struct job *j);
 /* Before the crash is stored: when its group last crashed (0: never). */
 uint64_t forward_group_last_seen(struct daemon *d, const struct job *j);
-/* After a new crash is stored: queue its envelope and notices. */
-void forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id, int64_t group_id,
-                          uint64_t group_count, uint64_t prev_seen_ns);
+/* While a new crash is being stored, inside its transaction: queue its
+ * envelope and notices, so that they are stored with it or not at all.
+ * Returns a negative errno only when the database failed (a full queue
+ * drops the forward, not the crash). forward_kick() sends them after the
+ * commit. */
+int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id, int64_t group_id,
+                         uint64_t group_count, uint64_t prev_seen_ns);
 
 struct forward_stats {
         uint64_t queued, in_flight, sent, dropped, retries;

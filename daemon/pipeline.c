@@ -210,6 +210,19 @@ static void end_attempt(struct daemon *d, const char *name) {
                 log_debug_errno(r, "Failed to clear the attempt count of '%s': %s", name, store_errmsg(d->store));
 }
 
+struct stored_ctx {
+        struct daemon *d;
+        const struct job *j;
+        uint64_t prev_seen_ns;
+};
+
+/* Inside the crash's transaction: its forwards go in with it. */
+static int queue_forwards(void *userdata, int64_t id, int64_t group_id, uint64_t group_count) {
+        struct stored_ctx *x = userdata;
+
+        return forward_crash_stored(x->d, x->j, id, group_id, group_count, x->prev_seen_ns);
+}
+
 static void store_result(struct daemon *d, struct job *j) {
         struct store_insert_result res;
         char esc[3 * NAME_MAX], msg[1280];
@@ -236,7 +249,14 @@ static void store_result(struct daemon *d, struct job *j) {
                 .report_text_len = j->text_len,
         };
 
-        uint64_t prev_seen_ns = forward_group_last_seen(d, j);   /* before the insert moves it */
+        struct stored_ctx ctx = {
+                .d = d,
+                .j = j,
+                .prev_seen_ns = forward_group_last_seen(d, j),  /* before the insert moves it */
+        };
+
+        c.before_commit = queue_forwards;
+        c.userdata = &ctx;
 
         log_escape(j->name, esc, sizeof(esc));
         r = store_insert(d->store, &c, &res);
@@ -267,7 +287,7 @@ static void store_result(struct daemon *d, struct job *j) {
                         .group_id = res.group_id,
                         .group_count = res.group_count,
                 });
-                forward_crash_stored(d, j, res.id, res.group_id, res.group_count, prev_seen_ns);
+                forward_kick(d);
         }
         r = spool_remove_if_same(&d->dirs, j->name, j->dev, j->ino);
         if (r == -ESTALE)

@@ -293,6 +293,12 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
         if (r < 0)
                 goto fail;
 
+        if (c->before_commit) {
+                r = c->before_commit(c->userdata, id, group_id, group_count);
+                if (r < 0)
+                        goto fail;
+        }
+
         r = exec(s, "COMMIT");
         if (r < 0)
                 goto fail;

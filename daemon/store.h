@@ -47,6 +47,12 @@ struct store_crash {
         size_t report_json_len;
         const char *report_text;
         size_t report_text_len;
+        /* Called inside the transaction, just before it commits, for a new
+         * crash: what it writes (the forwarding queue's rows) is stored
+         * with the crash or not at all. A negative return rolls it all
+         * back. May be NULL. */
+        int (*before_commit)(void *userdata, int64_t id, int64_t group_id, uint64_t group_count);
+        void *userdata;
 };
 
 struct store_insert_result {

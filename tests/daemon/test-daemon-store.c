@@ -123,6 +123,53 @@ static void test_insert_is_idempotent(void **state) {
         assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 3);
 }
 
+static int table_rows(struct store *s, const char *table) {
+        char sql[128];
+        sqlite3_stmt *st;
+        int n = -1;
+
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return n;
+}
+
+struct side {
+        struct store *s;
+        int fail;
+};
+
+/* Writes a row of its own, as forwarding does, then fails or not. */
+static int note_row(void *userdata, int64_t id, int64_t group_id, uint64_t group_count) {
+        struct side *x = userdata;
+
+        assert_true(id > 0 && group_id > 0 && group_count > 0);
+        assert_int_equal(sqlite3_exec(store_db(x->s), "INSERT INTO side VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+        return x->fail ? -EIO : 0;
+}
+
+/* What before_commit writes is stored with the crash or not at all: a
+ * failure there rolls the crash back too, and the other way round. */
+static void test_before_commit_is_atomic(void **state) {
+        struct store *s = *state;
+        struct store_crash c = crash(1000, "t.1.dmp.zst", "cccc", "h", "b1", 100);
+        struct store_insert_result r;
+        struct side x = { s, 1 };
+
+        assert_int_equal(sqlite3_exec(store_db(s), "CREATE TABLE side(x)", NULL, NULL, NULL), SQLITE_OK);
+        c.before_commit = note_row;
+        c.userdata = &x;
+        assert_true(store_insert(s, &c, &r) < 0);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 0);
+        assert_int_equal(table_rows(s, "side"), 0);
+        x.fail = 0;
+        assert_int_equal(store_insert(s, &c, &r), 0);
+        assert_false(r.duplicate);
+        assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 1);
+        assert_int_equal(table_rows(s, "side"), 1);
+}
+
 static void test_users_see_their_own(void **state) {
         struct store *s = *state;
         struct store_insert_result r;
@@ -319,6 +366,7 @@ static void test_readonly_query(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_insert_is_idempotent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_commit_is_atomic, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_users_see_their_own, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retention_keeps_group_counts, setup, teardown),

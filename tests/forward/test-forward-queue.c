@@ -244,7 +244,8 @@ static void queue_crash(int64_t id) {
         (void) snprintf(ev, sizeof(ev), "{\"event_id\":\"%s\",\"level\":\"fatal\"}", j.event_id);
         j.sentry_event = ev;
         j.sentry_event_len = strlen(ev);
-        forward_crash_stored(&D, &j, id, 1, 1, 0);
+        assert_int_equal(forward_crash_stored(&D, &j, id, 1, 1, 0), 0);
+        forward_kick(&D);
 }
 
 static void test_503_then_200(void **state) {
@@ -379,8 +380,9 @@ static void test_webhook_new(void **state) {
         (void) snprintf(url, sizeof(url), "http://127.0.0.1:%d/a, http://127.0.0.1:%d/b", S.port, S.port);
         assert_int_equal(config_set(&D.config, "webhook_url", url, err, sizeof(err)), 0);
         assert_int_equal(forward_start(&D), 0);
-        forward_crash_stored(&D, &j, 1, 1, 1, 0);        /* a new group: one POST per URL */
-        forward_crash_stored(&D, &j, 2, 1, 2, now_ns(CLOCK_REALTIME));  /* seen just now: none */
+        assert_int_equal(forward_crash_stored(&D, &j, 1, 1, 1, 0), 0);  /* a new group: one POST per URL */
+        assert_int_equal(forward_crash_stored(&D, &j, 2, 1, 2, now_ns(CLOCK_REALTIME)), 0);  /* seen just now: none */
+        forward_kick(&D);
         want_requests = 2;
         assert_true(run_until(requests_seen, 5));
         assert_true(run_until(outbox_empty, 5));
