@@ -21,39 +21,11 @@ import sys
 import tempfile
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testkit import SKIP, Fail, check, clean_env, wait_for  # noqa: E402
+
 A = None
 SIGNATURE = "charge | checkout | process"   # examples/crashme.c
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def wait_for(what, fn, timeout=30.0, interval=0.05):
-    """Polls fn until it returns something true; fails after timeout."""
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise Fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CRASHD_") and k not in ("LD_PRELOAD", "NOTIFY_SOCKET",
-                                                         "WATCHDOG_USEC", "LISTEN_FDS",
-                                                         "LISTEN_PID", "JOURNAL_STREAM")}
-    env.update(extra)
-    return env
 
 
 class Daemon:

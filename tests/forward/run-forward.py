@@ -22,48 +22,13 @@ import sys
 import tempfile
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testkit import SKIP, Fail, check, clean_env, free_port, wait_for  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 A = None
 SECRETS = [b"hunter2", b"c00k1e", b"tok-123", b"sekrit-tag-value"]   # symbcrash.c's, and a tag
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def wait_for(what, fn, timeout=30.0, interval=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise Fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CRASHD_") and k not in ("LD_PRELOAD", "NOTIFY_SOCKET", "WATCHDOG_USEC",
-                                                         "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM")
-           and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-    env.update(extra)
-    return env
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Sink:
