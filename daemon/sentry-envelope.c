@@ -16,23 +16,12 @@
 #include "symbolicate.h"
 #include "util.h"
 
-bool sentry_name_masked(const char *name, const char *const *mask) {
-        if (!name)
-                return false;
-        for (const char *const *m = mask; m && *m; m++)
-                if ((*m)[0] && strcasestr(name, *m))
-                        return true;
-        return false;
-}
-
 int sentry_event_make(const struct symb_report *r, const char *const *mask, char **ret_json, size_t *ret_len,
                       char ret_event_id[33]) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         FILE *f;
-        json_t *ev, *tags, *id;
-        const char *key;
-        json_t *value;
+        json_t *ev, *id;
         char *out;
         int r_;
 
@@ -50,14 +39,6 @@ int sentry_event_make(const struct symb_report *r, const char *const *mask, char
                 json_decref(ev);
                 return -EINVAL;
         }
-        /* Tags come from the program (CRASHD_TAGS, crashdump_set_tag()):
-         * a tag named like a secret is masked like a variable. */
-        tags = json_object_get(ev, "tags");
-        json_object_foreach(tags, key, value)
-                if (sentry_name_masked(key, mask) && json_object_set_new(tags, key, json_string("[masked]")) < 0) {
-                        json_decref(ev);
-                        return -ENOMEM;
-                }
         id = json_object_get(ev, "event_id");
         if (!json_is_string(id) || strlen(json_string_value(id)) != 32) {
                 json_decref(ev);

@@ -22,10 +22,6 @@
 
 struct symb_report;
 
-/* Whether a variable or tag name matches the mask list (case-insensitive
- * substrings, as the symbolicator matches them). */
-bool sentry_name_masked(const char *name, const char *const *mask);
-
 /* The event for r, one line of JSON, and its event_id (32 hex digits,
  * a hash of the dump, so the same dump is the same event). */
 int sentry_event_make(const struct symb_report *r, const char *const *mask, char **ret_json, size_t *ret_len,

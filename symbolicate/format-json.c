@@ -180,7 +180,9 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
                 if (i)
                         fputc(',', out);
                 symb_json_key(out, d->tags[i].key);
-                symb_json_string(out, d->tags[i].value);
+                /* Tags come from the program: one named like a secret is
+                 * masked like a variable. */
+                symb_json_string(out, symb_name_masked(d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
         }
         fputs("},\n\"modules\":[", out);
         for (size_t i = 0; i < r->n_modules; i++) {

@@ -394,7 +394,9 @@ int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const
                 if (i)
                         fputc(',', out);
                 symb_json_key(out, d->tags[i].key);
-                symb_json_string(out, d->tags[i].value);
+                /* Tags come from the program: one named like a secret is
+                 * masked like a variable. */
+                symb_json_string(out, symb_name_masked(d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
         }
         fputc('}', out);
         put_exception(out, r, &c, crashed, mask);

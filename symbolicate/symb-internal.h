@@ -215,7 +215,6 @@ char *symb_die_function_name(Dwarf_Die *die);
  * machine shows: "[masked]", a member-masked copy (*owned, to free), the
  * value, or NULL for an unknown value. */
 #define SYMB_MASKED "[masked]"
-bool symb_name_masked(const char *name, const char *const *mask);
 int symb_mask_members(const char *value, const char *const *mask, char **ret);
 const char *symb_var_shown_value(const struct symb_var *v, const char *const *mask, char **owned,
                                  bool *masked);

@@ -107,3 +107,7 @@ int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const
 /* The default mask list: password, passwd, secret, token, api_key,
  * apikey, auth, credential, cookie, private. */
 extern const char *const symb_default_mask[];
+
+/* Whether a name (a variable's, a struct member's, a tag's) matches one of
+ * mask's entries, case-insensitively, anywhere in it. NULL mask: never. */
+bool symb_name_masked(const char *name, const char *const *mask);

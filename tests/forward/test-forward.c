@@ -172,14 +172,14 @@ static void test_envelope(void **state) {
 
 static void test_mask(void **state) {
         (void) state;
-        assert_true(sentry_name_masked("api_token", symb_default_mask));
-        assert_true(sentry_name_masked("SESSION_COOKIE", symb_default_mask));
-        assert_true(sentry_name_masked("Authorization", symb_default_mask));
-        assert_false(sentry_name_masked("tax_rate", symb_default_mask));
-        assert_false(sentry_name_masked("release", symb_default_mask));
-        assert_false(sentry_name_masked(NULL, symb_default_mask));
-        assert_false(sentry_name_masked("password", NULL));
-        assert_false(sentry_name_masked("password", (const char *const[]) { "", NULL }));
+        assert_true(symb_name_masked("api_token", symb_default_mask));
+        assert_true(symb_name_masked("SESSION_COOKIE", symb_default_mask));
+        assert_true(symb_name_masked("Authorization", symb_default_mask));
+        assert_false(symb_name_masked("tax_rate", symb_default_mask));
+        assert_false(symb_name_masked("release", symb_default_mask));
+        assert_false(symb_name_masked(NULL, symb_default_mask));
+        assert_false(symb_name_masked("password", NULL));
+        assert_false(symb_name_masked("password", (const char *const[]) { "", NULL }));
 }
 
 static void test_webhook_decide(void **state) {

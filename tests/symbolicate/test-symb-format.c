@@ -160,6 +160,34 @@ static void test_sentry(void **state) {
         assert_non_null(strstr(s, "\"gone\":\"<optimized out>\""));
         assert_null(strstr(s, "hunter2"));
         assert_non_null(strstr(s, "\"type\":\"SIGSEGV\",\"value\":\"SEGV_MAPERR at 0x0\""));
+        assert_null(strstr(s, "\"breadcrumbs\""));    /* none in the dump: no empty list */
+        free(s);
+}
+
+/* Tags and breadcrumbs from the dump go into the event, secrets masked. */
+static void test_sentry_tags_breadcrumbs(void **state) {
+        struct proto_tag tags[2] = {{"release", "app@1.2"}, {"auth_token", "sekrit"}};
+        struct proto_breadcrumb crumbs[2] = {
+                {.time_ns = UINT64_C(1795330811000000000), .level = 1, .message = "opened the db"},
+                {.time_ns = UINT64_C(1795330812000000000), .level = 3, .message = "lost \"it\""},
+        };
+        struct hand h;
+        char *s, *first, *second;
+
+        hand_init(&h);
+        h.d.tags = tags;
+        h.d.n_tags = 2;
+        h.d.breadcrumbs = crumbs;
+        h.d.n_breadcrumbs = 2;
+        s = format(&h, 2);
+        first = strstr(s, "opened the db");
+        second = strstr(s, "lost \\\"it\\\"");
+        assert_non_null(strstr(s, "\"breadcrumbs\":{\"values\":["));
+        assert_non_null(first);
+        assert_non_null(second);
+        assert_true(first < second);                     /* oldest first, as Sentry wants */
+        assert_non_null(strstr(s, "\"release\":\"app@1.2\""));
+        assert_null(strstr(s, "sekrit"));
         free(s);
 }
 
@@ -194,7 +222,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mask_members), cmocka_unit_test(test_name_masked),
                 cmocka_unit_test(test_text),         cmocka_unit_test(test_json),
-                cmocka_unit_test(test_sentry),       cmocka_unit_test(test_debug_id),
+                cmocka_unit_test(test_sentry),
+                cmocka_unit_test(test_sentry_tags_breadcrumbs),       cmocka_unit_test(test_debug_id),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
