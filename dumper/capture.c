@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +34,7 @@ char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t 
                 safe_strlcpy(path, what, sizeof(path));
         else {
                 safe_strlcpy(path, "/proc/", sizeof(path));
-                safe_fmt_u64(num, (uint64_t) c->pid);
+                safe_fmt_u64(num, (uint64_t) c->proc_pid);
                 safe_strlcat(path, num, sizeof(path));
                 safe_strlcat(path, "/", sizeof(path));
                 safe_strlcat(path, what, sizeof(path));
@@ -53,18 +55,32 @@ char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t 
         return buf;
 }
 
-/* Fields of /proc/PID/stat after the command name, which may itself hold
- * spaces and parentheses: count from the last ')'. */
+/* /proc/PID/stat: the command name in parentheses (it may itself hold
+ * spaces and parentheses, so the last ')' ends it), then fields counted
+ * from there. Parked, the text was read before the fork (park.c). */
 static void read_stat(struct capture *c) {
         size_t len = 0, field = 2;
-        char *s = capture_read_proc(c, "stat", 4096, &len), *p, *end;
+        char *s, *p, *end, *open;
 
+        if (dumper_rt.park.active) {
+                s = dumper_rt.park.stat;
+                len = (size_t) dumper_rt.park.stat_len;
+        } else
+                s = capture_read_proc(c, "stat", 4096, &len);
         if (!s)
                 return;
         end = s + len;
         p = end;
         while (p > s && p[-1] != ')')
                 p--;
+        open = s;
+        while (open < p && *open != '(')
+                open++;
+        if (open < p - 1) {
+                size_t n = (size_t) (p - 1 - (open + 1));
+
+                safe_memcpy(c->comm, open + 1, n < sizeof(c->comm) - 1 ? n : sizeof(c->comm) - 1);
+        }
         for (; p < end; p++) {
                 uint64_t v;
                 const char *q;
@@ -91,7 +107,11 @@ static int read_maps(struct capture *c) {
 
         /* maps can be large (thousands of mappings); it also goes into the
          * dump as it is. */
-        c->maps_text = capture_read_proc(c, "maps", 8u << 20, &c->maps_len);
+        if (dumper_rt.park.active) {
+                c->maps_text = dumper_rt.park.maps;     /* read before the fork */
+                c->maps_len = dumper_rt.park.maps_len;
+        } else
+                c->maps_text = capture_read_proc(c, "maps", 8u << 20, &c->maps_len);
         if (!c->maps_text)
                 return -EIO;
         m = proto_buf_reserve(&c->scratch, CAPTURE_MAX_MAPPINGS * sizeof(*m), 8, NULL);
@@ -111,11 +131,28 @@ static void choose_memory_source(struct capture *c) {
         uint64_t sp = c->threads[0].regs.rsp;
 
         c->mem_pid = c->pid;
-        if (!(c->flags & PROTO_CRASH_PTRACE_DENIED) &&
+        if (!dumper_rt.park.active && !(c->flags & PROTO_CRASH_PTRACE_DENIED) &&
             safe_read_memory(c->pid, sp, &probe, sizeof(probe)) == sizeof(probe))
                 return;
         c->mem_pid = getpid();
         c->flags |= PROTO_CRASH_MEMORY_FROM_COPY;
+}
+
+/* Once the crashed process may go, it goes first: its death (waking and
+ * ending every thread) and a supervisor's restart would otherwise share
+ * the CPUs with our compression. Wait until it is gone (a pidfd polls
+ * readable then), for at most a moment, at the lowest priority (not
+ * SCHED_IDLE, which a busy machine could starve past our alarm). */
+static void step_aside(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+
+        (void) setpriority(PRIO_PROCESS, 0, 19);
+        if (fd >= 0) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+
+                (void) poll(&p, 1, 200);
+                close(fd);
+        }
 }
 
 /* Everything the dump needs from the crashed process is copied: let it die
@@ -128,16 +165,15 @@ static void choose_memory_source(struct capture *c) {
 static void release_process(struct capture *c) {
         struct dumper_shared *sh = dumper_rt.active;
 
-        if (c->crash->requested || c->config->wait_for_file || c->pid == 1)
-                return;
+        if (c->crash->requested || c->config->wait_for_file || c->pid == 1 || dumper_rt.park.active)
+                return;         /* (parked: released as soon as we started) */
         atomic_store(&sh->done, DUMPER_DONE_RELEASED);
         (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+        step_aside(c->pid);
 }
 
 static int build(struct capture *c) {
         uint32_t rva, size, context_rva;
-        size_t comm_len = 0;
-        char *comm;
         int r;
 
         r = proto_buf_map(&c->scratch, SCRATCH_SIZE);
@@ -150,13 +186,6 @@ static int build(struct capture *c) {
         if (r < 0)
                 return r;
 
-        comm = capture_read_proc(c, "comm", 16, &comm_len);
-        if (comm) {
-                while (comm_len && comm[comm_len - 1] == '\n')
-                        comm_len--;
-                comm[comm_len] = 0;
-                safe_strlcpy(c->comm, comm, sizeof(c->comm));
-        }
         read_stat(c);
         r = read_maps(c);
         if (r < 0)
@@ -248,6 +277,10 @@ int dumper_child_main(void *arg) {
          * program's group once it is dead (a test harness, a shell's job
          * control) must not take the unfinished dump with it. */
         (void) setsid();
+        /* Parked: every thread's state is in our copy already, and the
+         * /proc files were read before the fork. The process may die now. */
+        if (dumper_rt.park.active)
+                step_aside(dumper_rt.crash.pid);
         /* Our own bound, in case the parent died and can't kill us. */
         alarm((unsigned) (dumper_rt.config.timeout_ms / 1000 + 2));
 
@@ -265,6 +298,7 @@ int dumper_child_main(void *arg) {
         c.config = &dumper_rt.config;
         c.crash = &dumper_rt.crash;
         c.pid = dumper_rt.crash.pid;
+        c.proc_pid = dumper_rt.park.active ? getpid() : c.pid;
         r = build(&c);
         capture_release_threads(&c);
         if (r == 0)

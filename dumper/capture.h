@@ -45,6 +45,8 @@ struct capture {
         const struct dumper_config *config;
         const struct dumper_crash *crash;
         pid_t pid;                      /* the crashed process */
+        pid_t proc_pid;                 /* whose /proc files to read: it, or (parked) our own,
+                                           which match its cmdline, auxv, environ, exe */
         pid_t mem_pid;                  /* where memory is read: it, or our copy */
         uint32_t flags;                 /* PROTO_CRASH_* */
 

@@ -36,6 +36,7 @@ struct dumper_config {
         bool disabled;                  /* CRASHD_DISABLE=1 */
         int timeout_ms;                 /* CRASHD_TIMEOUT_MS, default 5000 */
         bool wait_for_file;             /* CRASHD_WAIT=1: exit only once the dump is in place */
+        bool park;                      /* CRASHD_PARK (default 1): park threads with a signal */
         size_t stack_crashed_max;       /* bytes of the crashing thread's stack */
         size_t stack_other_max;         /* bytes of every other thread's stack */
         size_t indirect_max;            /* bytes of memory that pointers lead to */
@@ -59,6 +60,7 @@ struct dumper_crash {
         bool has_fpregs;
         pid_t pid, tid;
         bool requested;                 /* crashdump_write_dump(), not a signal */
+        bool may_park;                  /* fatal with the default action: park.c may be used */
         uint64_t time_ns;
 };
 
@@ -76,6 +78,41 @@ struct dumper_shared {
 };
 
 #define DUMPER_N_SIGNALS 7
+
+/* Parking (park.c): before a fatal dump, every other thread is sent a
+ * signal whose handler saves its registers here and waits; the dumper's
+ * fork then holds all threads' registers and memory as of one moment, and
+ * needs nothing more from the dying process. Up to DUMPER_PARK_MAX threads;
+ * more, or a thread that does not answer in time, and the dumper stops
+ * threads with ptrace instead. */
+#define DUMPER_PARK_MAX 64
+#define DUMPER_PARK_XSTATE_MAX 4096     /* AVX-512's 2.7 KiB fits; AMX tiles are cut */
+
+struct dumper_parked {
+        pid_t tid;
+        char name[16];
+        uint64_t fs_base, gs_base;
+        ucontext_t uc;
+        uint32_t xstate_size;
+        uint8_t xstate[DUMPER_PARK_XSTATE_MAX] __attribute__((aligned(64)));
+};
+
+struct dumper_park {
+        _Atomic uint32_t next;          /* the next free slot */
+        _Atomic uint32_t parked;        /* slots filled */
+        _Atomic uint32_t release;       /* 1: parked threads go on (the dump went another way) */
+        bool active;                    /* this dump takes its threads from the slots */
+        uint32_t n;                     /* threads asked to park */
+        struct dumper_parked slot[DUMPER_PARK_MAX];
+        /* /proc files that describe the process, not its memory: the fork
+         * has its own, so they are read before it. */
+        char status[16384];
+        ssize_t status_len;
+        char stat[4096];
+        ssize_t stat_len;
+        char *maps;                     /* mapped at the crash; NULL when not read */
+        size_t maps_len;
+};
 
 /* What loading the library writes comes first, so that it all lands on one
  * page (dumper_rt is page-aligned); the large crash context after it is
@@ -95,7 +132,10 @@ struct dumper_runtime {
         _Atomic uint32_t app_action_seq[DUMPER_N_SIGNALS];
         _Atomic bool installed[NSIG];
 
+        int park_signal;                /* 0: parking off */
+
         struct dumper_crash crash;
+        struct dumper_park park;
 };
 
 extern struct dumper_runtime dumper_rt;
@@ -112,6 +152,16 @@ int dumper_install_handlers(void);
 /* Makes a dump of the calling process from the crash context in
  * dumper_rt.crash; returns 0 when the file is in place. */
 int dumper_run(void);
+
+/* park.c */
+int dumper_park_install(void);
+/* Parks every other thread; true when all did (then dumper_rt.park.active). */
+bool dumper_park_all(void);
+/* Lets parked threads go on, after a dump that did not use them. */
+void dumper_park_release(void);
+bool dumper_is_park_signal(int sig);
+/* The program sets a handler for the park signal: parking stops. */
+void dumper_park_give_up(void);
 
 /* capture.c: the forked child's entry point; never returns to the caller. */
 int dumper_child_main(void *arg);

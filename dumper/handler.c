@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -150,6 +151,20 @@ static void record_crash(const siginfo_t *info, const ucontext_t *uc, pid_t tid)
         }
 }
 
+/* Will the kernel write a core file when we die? Then the threads must
+ * not be parked in our handler: the core would show them there. A limit
+ * above 0, or a core_pattern pipe (which ignores the limit), means yes. */
+static bool core_file_coming(int dumpable) {
+        struct rlimit rl;
+        char c = 0;
+
+        if (dumpable == 0)
+                return false;
+        if (getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur > 0)
+                return true;
+        return safe_read_file("/proc/sys/kernel/core_pattern", &c, 1) == 1 && c == '|';
+}
+
 static bool child_exited(pid_t child) {
         int status;
 
@@ -185,6 +200,13 @@ int dumper_run(void) {
         /* glibc's clone() is a thin system-call wrapper that runs no
          * atfork handlers. Exit signal 0: no SIGCHLD reaches the program
          * and its waitpid(-1) can't reap our child (that needs __WALL). */
+        /* Every other thread parked: the fork holds all of them as of one
+         * moment and the process may die as soon as the child has started.
+         * Not for PID 1 or CRASHD_WAIT=1, which wait for the file. */
+        rt->park.active = false;
+        if (rt->crash.may_park && !rt->crash.requested && !rt->config.wait_for_file && rt->crash.pid != 1 &&
+            !core_file_coming(was_dumpable))
+                (void) dumper_park_all();
         child = clone(dumper_child_main, (uint8_t *) rt->child_stack + rt->child_stack_size,
                       CLONE_UNTRACED, NULL);
         if (child < 0) {
@@ -194,6 +216,13 @@ int dumper_run(void) {
         /* Yama's ptrace_scope=1 lets only a named process trace us; the
          * child waits for this when Yama is there. Without Yama prctl
          * fails with EINVAL, which is fine. */
+        /* Its own process group at once: whoever kills the crashed
+         * program's group once it is dead (a test harness, a shell's job
+         * control) must not take the unfinished dump with it. */
+        (void) setpgid(child, child);
+        /* Parked: the child's copy holds everything, nothing to wait for. */
+        if (rt->park.active)
+                goto out;
         ptracer_set = prctl(PR_SET_PTRACER, child, 0, 0, 0) == 0;
         atomic_store(&sh->go, 1);
         futex_wake_all(&sh->go, true);
@@ -241,7 +270,7 @@ out:
 }
 
 /* 1. One thread dumps; a crash in another thread meanwhile waits for it. */
-static void dump_once(const siginfo_t *info, const ucontext_t *uc) {
+static void dump_once(const siginfo_t *info, const ucontext_t *uc, bool may_park) {
         pid_t tid = safe_gettid();
         uint64_t deadline = safe_now_ns(CLOCK_MONOTONIC) +
                             ((uint64_t) dumper_rt.config.timeout_ms + 1000u) * 1000000u;
@@ -253,6 +282,7 @@ static void dump_once(const siginfo_t *info, const ucontext_t *uc) {
                 if (atomic_compare_exchange_strong(&dump_state, &expected, STATE_DUMPING)) {
                         atomic_store(&dump_owner, tid);
                         record_crash(info, uc, tid);
+                        dumper_rt.crash.may_park = may_park;
                         (void) dumper_run();
                         atomic_store(&dump_state, STATE_DONE);
                         futex_wake_all(&dump_state, false);
@@ -331,7 +361,9 @@ void dumper_crash_handler(int sig, siginfo_t *info, void *ucontext) {
          * itself: the kernel would have dropped it, so do we. */
         if (app.sa_handler == SIG_IGN && info->si_code <= 0 && sig != SIGABRT)
                 goto out;
-        dump_once(info, ucontext);
+        /* Parking the other threads interrupts their system calls: only
+         * when the process is sure to die of this (no handler of its own). */
+        dump_once(info, ucontext, app.sa_handler == SIG_DFL || app.sa_handler == SIG_IGN);
         chain(sig, info, ucontext, &app);
 out:
         errno = saved_errno;
@@ -364,6 +396,7 @@ __attribute__((visibility("default"))) int crashdump_write_dump(void) {
         c->pid = getpid();
         c->tid = safe_gettid();
         c->requested = true;
+        c->may_park = false;
         c->time_ns = safe_now_ns(CLOCK_REALTIME);
         r = dumper_run();
 out:

@@ -152,7 +152,7 @@ static void plan_globals(struct capture *c) {
         bool in_exe = false;
 
         safe_strlcpy(link, "/proc/", sizeof(link));
-        safe_fmt_u64(num, (uint64_t) c->pid);
+        safe_fmt_u64(num, (uint64_t) c->proc_pid);
         safe_strlcat(link, num, sizeof(link));
         safe_strlcat(link, "/exe", sizeof(link));
         n = readlink(link, exe, sizeof(exe) - 1);

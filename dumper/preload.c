@@ -50,6 +50,7 @@ DUMPER_LOAD_TIME static void load_config(struct dumper_config *c) {
         c->disabled = env_true("CRASHD_DISABLE");
         c->capture_env = env_true("CRASHD_CAPTURE_ENV");
         c->wait_for_file = env_true("CRASHD_WAIT");
+        c->park = !getenv("CRASHD_PARK") || env_true("CRASHD_PARK");
         c->timeout_ms = (int) env_size("CRASHD_TIMEOUT_MS", 5000, 10, 600000);
         c->stack_crashed_max = env_size("CRASHD_STACK_MAX", 256 * 1024, 4096, 64 << 20);
         c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
@@ -100,6 +101,7 @@ __attribute__((constructor)) static void dumper_load(void) {
 
         (void) dumper_altstack_install();
         (void) dumper_install_handlers();
+        (void) dumper_park_install();
 }
 
 /* ---- Interposed libc functions: the program's own signal handlers ---- */
@@ -111,6 +113,21 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
                 next = dumper_rt.real_sigaction ? dumper_rt.real_sigaction :
                        (int (*)(int, const struct sigaction *, struct sigaction *))
                        dlsym(RTLD_NEXT, "sigaction");
+        /* The signal we park threads with is the program's if it wants it:
+         * then we stop parking (and use ptrace) and step aside. */
+        if (dumper_is_park_signal(sig)) {
+                int r;
+
+                if (act)
+                        dumper_park_give_up();
+                r = next(sig, act, oldact);
+                if (r == 0 && oldact) {
+                        /* What was there is ours, not the program's. */
+                        memset(oldact, 0, sizeof(*oldact));
+                        oldact->sa_handler = SIG_DFL;
+                }
+                return r;
+        }
         /* For the crash signals our handler stays installed; the program's
          * wish is kept and honoured after the dump (handler.c). */
         if (dumper_is_crash_signal(sig)) {

@@ -189,7 +189,12 @@ static int add_text_stream(struct capture *c, uint32_t type, const struct captur
 }
 
 void capture_read_process_files(struct capture *c) {
-        c->status.text = capture_read_proc(c, "status", 16 * 1024, &c->status.len);
+        if (dumper_rt.park.active && dumper_rt.park.status_len > 0) {
+                /* The process's, read before the fork (ours is the fork's). */
+                c->status.text = dumper_rt.park.status;
+                c->status.len = (size_t) dumper_rt.park.status_len;
+        } else
+                c->status.text = capture_read_proc(c, "status", 16 * 1024, &c->status.len);
         c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
         c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
         if (c->config->capture_env) {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -95,11 +96,11 @@ static uint32_t trimmed_size(const uint8_t *x, uint32_t size) {
         return size;
 }
 
-/* The crashing thread, from what the handler copied. */
-static void from_ucontext(struct dumper_thread *t, const struct dumper_crash *cr) {
-        const greg_t *g = cr->uc.uc_mcontext.gregs;
+/* Registers from a signal handler's ucontext and XSAVE frame. */
+static void from_context(struct dumper_thread *t, const ucontext_t *uc, const uint8_t *xstate,
+                         uint32_t xstate_size) {
+        const greg_t *g = uc->uc_mcontext.gregs;
         struct user_regs_struct *r = &t->regs;
-        unsigned long fs = 0, gs = 0;
 
         r->r8 = (uint64_t) g[REG_R8];
         r->r9 = (uint64_t) g[REG_R9];
@@ -123,21 +124,40 @@ static void from_ucontext(struct dumper_thread *t, const struct dumper_crash *cr
         r->gs = ((uint64_t) g[REG_CSGSFS] >> 16) & 0xffff;
         r->fs = ((uint64_t) g[REG_CSGSFS] >> 32) & 0xffff;
         r->ss = 0x2b;   /* the x86-64 user data segment; the ucontext lacks it */
-        /* This child runs on a copy of the crashing thread: its fs and gs
-         * bases are that thread's. */
-        (void) syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
-        (void) syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
-        r->fs_base = fs;
-        r->gs_base = gs;
-        if (cr->has_fpregs && cr->xstate_size >= 512) {
-                safe_memcpy(t->fxsave, cr->xstate, 512);
-                t->xstate = (uint8_t *) cr->xstate;
-                t->xstate_size = cr->xstate_size > 512 ? trimmed_size(cr->xstate, cr->xstate_size) : 0;
+        if (xstate && xstate_size >= 512) {
+                safe_memcpy(t->fxsave, xstate, 512);
+                t->xstate = (uint8_t *) xstate;
+                t->xstate_size = xstate_size > 512 ? trimmed_size(xstate, xstate_size) : 0;
                 if (!t->xstate_size)
                         t->xstate = NULL;
         }
+}
+
+/* The crashing thread, from what the handler copied. */
+static void from_ucontext(struct dumper_thread *t, const struct dumper_crash *cr) {
+        unsigned long fs = 0, gs = 0;
+
+        from_context(t, &cr->uc, cr->has_fpregs ? cr->xstate : NULL, cr->xstate_size);
+        /* This child runs on a copy of the crashing thread: its fs and gs
+         * bases, and its name, are that thread's. */
+        (void) syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
+        (void) syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
+        t->regs.fs_base = fs;
+        t->regs.gs_base = gs;
+        (void) prctl(PR_GET_NAME, t->name, 0, 0, 0);
         t->source = cr->requested ? PROTO_CONTEXT_CALLER : PROTO_CONTEXT_UCONTEXT;
         t->flags |= PROTO_THREAD_CRASHED;
+}
+
+/* A thread that park.c parked before the fork. */
+static void from_slot(struct dumper_thread *t, const struct dumper_parked *s) {
+        t->tid = s->tid;
+        from_context(t, &s->uc, s->xstate, s->xstate_size);
+        t->regs.fs_base = s->fs_base;
+        t->regs.gs_base = s->gs_base;
+        safe_memcpy(t->name, s->name, sizeof(t->name));
+        t->name[sizeof(t->name) - 1] = 0;
+        t->source = PROTO_CONTEXT_SIGNAL;
 }
 
 /* Asks one thread to stop; false when ptrace is denied or it is gone. All
@@ -206,13 +226,22 @@ int capture_threads(struct capture *c) {
         c->threads = proto_buf_reserve(&c->scratch, CAPTURE_MAX_THREADS * sizeof(*c->threads), 64, NULL);
         if (!tids || !c->threads)
                 return -ENOMEM;
-        n = list_tids(c->pid, tids, CAPTURE_MAX_THREADS);
 
         /* The crashing thread first: readers show it first, and it is the
          * one that matters if the dump has to be cut. */
         c->threads[0].tid = c->crash->tid;
         from_ucontext(&c->threads[0], c->crash);
         c->n_threads = 1;
+
+        if (dumper_rt.park.active) {
+                uint32_t k = atomic_load(&dumper_rt.park.next);
+
+                for (i = 0; i < k && i < DUMPER_PARK_MAX; i++)
+                        from_slot(&c->threads[c->n_threads++], &dumper_rt.park.slot[i]);
+                return 0;
+        }
+
+        n = list_tids(c->pid, tids, CAPTURE_MAX_THREADS);
         for (i = 0; i < n; i++) {
                 struct dumper_thread *t;
 
@@ -230,7 +259,7 @@ int capture_threads(struct capture *c) {
                 if (t->attached && !read_stopped_thread(c, t))
                         t->source = PROTO_CONTEXT_NONE;
         }
-        for (i = 0; i < c->n_threads; i++)
+        for (i = 1; i < c->n_threads; i++)
                 read_name(c->pid, c->threads[i].tid, c->threads[i].name);
         if (denied)
                 c->flags |= PROTO_CRASH_PTRACE_DENIED;

@@ -46,6 +46,7 @@ enum proto_context_source {
         PROTO_CONTEXT_UCONTEXT = 1,     /* the signal handler's ucontext: the crash itself */
         PROTO_CONTEXT_PTRACE   = 2,     /* PTRACE_GETREGSET from the dumper process */
         PROTO_CONTEXT_CALLER   = 3,     /* getcontext() in crashdump_write_dump() */
+        PROTO_CONTEXT_SIGNAL   = 4,     /* the thread's own signal handler, parked before the fork */
 };
 
 #define PROTO_THREAD_INFO_VERSION 1

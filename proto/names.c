@@ -87,6 +87,7 @@ const char *proto_context_source_name(uint32_t source) {
         case PROTO_CONTEXT_UCONTEXT: return "ucontext";
         case PROTO_CONTEXT_PTRACE:   return "ptrace";
         case PROTO_CONTEXT_CALLER:   return "caller";
+        case PROTO_CONTEXT_SIGNAL:   return "signal";
         default:                     return NULL;
         }
 }

@@ -249,6 +249,29 @@ static void *idler_main(void *arg) {
         return NULL;
 }
 
+/* blocked: the idlers block every signal (as signalfd programs do), so
+ * the dumper can't park them and stops them with ptrace instead. */
+static void *blocked_idler_main(void *arg) {
+        sigset_t all;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, NULL);
+        return idler_main(arg);
+}
+
+static int mode_blocked(void) {
+        pthread_t t[3];
+
+        say_ids();
+        pthread_barrier_init(&start_line, NULL, 3);
+        for (int i = 0; i < 2; i++)
+                if (pthread_create(&t[i], NULL, blocked_idler_main, (void *) (intptr_t) (i + 2)) != 0)
+                        return 2;
+        pthread_barrier_wait(&start_line);
+        crash_together(null_ptr);
+        return 1;
+}
+
 static int mode_threads(void) {
         pthread_t t[4];
 
@@ -464,6 +487,7 @@ static const struct {
         {"sys", mode_sys},
         {"assert", mode_assert},
         {"threads", mode_threads},
+        {"blocked", mode_blocked},
         {"overflow", mode_overflow},
         {"thread-overflow", mode_thread_overflow},
         {"kill", mode_kill},

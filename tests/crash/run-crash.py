@@ -65,21 +65,34 @@ def check(cond, what):
 
 # ---- the cases ---------------------------------------------------------------
 
+def parking_possible():
+    """The dumper parks the other threads with a signal (their registers
+    come from their own handler: 'signal') unless a core file will be
+    written; the runs here have RLIMIT_CORE 0, so only a core_pattern pipe
+    makes it fall back to ptrace."""
+    with open('/proc/sys/kernel/core_pattern') as f:
+        return not f.read().startswith('|')
+
+
+PARKED = 'signal' if parking_possible() else 'ptrace'
+
+
 def case(program='c', mode=None, status=('signal', signal.SIGSEGV), dumps=1,
          sig=signal.SIGSEGV, codes=(SEGV_MAPERR,), address=None, pc_in_program=True,
-         threads=1, others='ptrace', overflow=False, requested=False,
+         threads=1, others=PARKED, overflow=False, requested=False,
          same_stdout=False, tags=None, crasher=None, child=False, names=None,
-         capture_env=False):
+         capture_env=False, env=None):
     """address: None (unchecked), 'printed' (the 'addr=' line), 'pc' (equal to
     the crashing pc), or an int. crasher: the thread-name prefix of the thread
     that must be the crashed one. child: the dump is of the child that
     'child-pid=' names (forkexec). names: the sorted thread names.
-    capture_env: run with CRASHD_CAPTURE_ENV=1."""
+    capture_env: run with CRASHD_CAPTURE_ENV=1. env: more variables for the
+    run with the dumper."""
     return dict(program=program, mode=mode, status=status, dumps=dumps, sig=sig,
                 codes=codes, address=address, pc_in_program=pc_in_program,
                 threads=threads, others=others, overflow=overflow, requested=requested,
                 same_stdout=same_stdout, tags=tags, crasher=crasher, child=child,
-                names=names, capture_env=capture_env)
+                names=names, capture_env=capture_env, env=env or {})
 
 
 CASES = {
@@ -108,7 +121,13 @@ CASES = {
     'forkexec': case(status=('exit', 0), address=0, child=True),
     'requested': case(status=('exit', 0), sig=None, codes=None, pc_in_program=False,
                       requested=True, same_stdout=False),
-    'ptrace-denied': case(threads=3, others='none'),
+    # Parking off, so that the ptrace path is what is refused.
+    'ptrace-denied': case(threads=3, others='none', env={'CRASHD_PARK': '0'}),
+    # The other threads stopped by ptrace: parking off, or signals blocked.
+    'threads-ptrace': case(mode='threads', threads=5, crasher='crasher-', others='ptrace',
+                           names=['crasher-0', 'crasher-1', 'crashme', 'idler-2', 'idler-3'],
+                           env={'CRASHD_PARK': '0'}),
+    'blocked': case(threads=3, others='ptrace', names=['crashme', 'idler-2', 'idler-3']),
     'env': case(mode='segv', address=0, capture_env=True),
     'cxx': case(program='cxx', mode=(), sig=signal.SIGABRT,
                 status=('signal', signal.SIGABRT), codes=(SI_TKILL,), pc_in_program=False),
@@ -287,6 +306,7 @@ def run_case(cfg, args, preload, workdir):
             extra['CRASHD_CAPTURE_ENV'] = '1'
         if cfg['tags']:
             extra['CRASHD_TAGS'] = ','.join(f'{k}={v}' for k, v in cfg['tags'].items())
+        extra.update(cfg['env'])
     on_line = None
     if args.name == 'kill':
         on_line = ('ready', lambda pid: os.kill(pid, signal.SIGSEGV))

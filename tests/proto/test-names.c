@@ -83,7 +83,8 @@ static void test_context_sources(void **state) {
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_UCONTEXT), "ucontext");
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_PTRACE), "ptrace");
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_CALLER), "caller");
-        assert_null(proto_context_source_name(4));
+        assert_string_equal(proto_context_source_name(PROTO_CONTEXT_SIGNAL), "signal");
+        assert_null(proto_context_source_name(5));
         assert_null(proto_context_source_name(UINT32_MAX));
 }
 
