@@ -60,10 +60,22 @@ static void park_handler(int sig, siginfo_t *info, void *ucv) {
         struct dumper_parked *s;
         uint32_t i, size = 0;
 
-        (void) sig;
-        /* Only our own tgkill parks a thread; the signal from anyone else
-         * is dropped (we took this signal number for ourselves). */
-        if (info->si_code != SI_TKILL || info->si_pid != getpid() || atomic_load(&p->release))
+        /* Only our own tgkill during a dump parks a thread. The signal
+         * from anyone else, or from the program at any other time, does
+         * what it would have done without us: its default action,
+         * terminating the process. */
+        if (!atomic_load(&p->asking) || info->si_code != SI_TKILL || info->si_pid != getpid()) {
+                struct sigaction dfl;
+
+                safe_memset(&dfl, 0, sizeof(dfl));
+                dfl.sa_handler = SIG_DFL;
+                (void) dumper_rt.real_sigaction(sig, &dfl, NULL);
+                dumper_park_give_up();
+                if (syscall(SYS_rt_tgsigqueueinfo, getpid(), safe_gettid(), sig, info) < 0)
+                        (void) syscall(SYS_tgkill, getpid(), safe_gettid(), sig);
+                goto out;       /* delivered, and fatal, when we return */
+        }
+        if (atomic_load(&p->release))
                 goto out;
         i = atomic_fetch_add(&p->next, 1);
         if (i < DUMPER_PARK_MAX) {
@@ -117,6 +129,7 @@ DUMPER_LOAD_TIME int dumper_park_install(void) {
 }
 
 void dumper_park_release(void) {
+        atomic_store(&dumper_rt.park.asking, 0);
         atomic_store(&dumper_rt.park.release, 1);
         (void) syscall(SYS_futex, &dumper_rt.park.release, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
@@ -134,6 +147,7 @@ bool dumper_park_all(void) {
         atomic_store(&p->next, 0);
         atomic_store(&p->parked, 0);
         atomic_store(&p->release, 0);
+        atomic_store(&p->asking, 1);
         p->active = false;
         p->n = 0;
 

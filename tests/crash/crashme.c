@@ -272,6 +272,14 @@ static int mode_blocked(void) {
         return 1;
 }
 
+/* rt-signal: the program raises the dumper's parking signal itself, with
+ * no handler: it must die of it, as it would without the dumper. */
+static int mode_rt_signal(void) {
+        say_ids();
+        raise(SIGRTMAX - 3);
+        return 1;
+}
+
 static int mode_threads(void) {
         pthread_t t[4];
 
@@ -488,6 +496,7 @@ static const struct {
         {"assert", mode_assert},
         {"threads", mode_threads},
         {"blocked", mode_blocked},
+        {"rt-signal", mode_rt_signal},
         {"overflow", mode_overflow},
         {"thread-overflow", mode_thread_overflow},
         {"kill", mode_kill},

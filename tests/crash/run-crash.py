@@ -50,6 +50,7 @@ SIGNAL_NAMES = {s.value: s.name for s in signal.Signals
 # Python names SIGIOT and SIGABRT the same number; take the usual names.
 SIGNAL_NAMES.update({signal.SIGABRT: 'SIGABRT', signal.SIGSEGV: 'SIGSEGV',
                      signal.SIGBUS: 'SIGBUS', signal.SIGSYS: 'SIGSYS'})
+SIGNAL_NAMES.update({n: f'SIGRT{n}' for n in range(signal.SIGRTMIN, signal.SIGRTMAX + 1)})
 
 DUMP_NAME = re.compile(r'^(?P<comm>.+)\.(?P<pid>\d+)\.(?P<sec>\d+)\.(?P<nsec>\d+)\.dmp\.zst$')
 
@@ -128,6 +129,8 @@ CASES = {
                            names=['crasher-0', 'crasher-1', 'crashme', 'idler-2', 'idler-3'],
                            env={'CRASHD_PARK': '0'}),
     'blocked': case(threads=3, others='ptrace', names=['crashme', 'idler-2', 'idler-3']),
+    # Not a crash signal: no dump, and the same death as without the dumper.
+    'rt-signal': case(status=('signal', signal.SIGRTMAX - 3), dumps=0, sig=None, codes=None),
     'env': case(mode='segv', address=0, capture_env=True),
     'cxx': case(program='cxx', mode=(), sig=signal.SIGABRT,
                 status=('signal', signal.SIGABRT), codes=(SI_TKILL,), pc_in_program=False),
