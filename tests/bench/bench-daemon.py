@@ -109,7 +109,7 @@ def main():
         src = os.path.join(tmp, "src")
         os.mkdir(src)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRASHD_")}
-        env.update(LD_PRELOAD=os.path.abspath(a.dumper), CRASHD_DUMP_DIR=src, CRASHD_SOCKET="")
+        env.update(LD_PRELOAD=os.path.abspath(a.dumper), CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
         r = subprocess.run([a.refcrash], env=env, capture_output=True, timeout=60)
         dumps = os.listdir(src)
         if r.returncode != -signal.SIGSEGV or len(dumps) != 1:

@@ -451,7 +451,8 @@ def no_aslr():
 def run_dumper(program, dumper, crashctl, work, env):
     dumps = os.path.join(work, 'dumps')
     os.mkdir(dumps)
-    e = dict(env, LD_PRELOAD=dumper, CRASHD_DUMP_DIR=dumps)
+    # CRASHD_WAIT: the dump is in place when the program has exited.
+    e = dict(env, LD_PRELOAD=dumper, CRASHD_DUMP_DIR=dumps, CRASHD_WAIT='1')
     r = subprocess.run([program], env=e, preexec_fn=no_aslr, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     if r.returncode != -signal.SIGSEGV:

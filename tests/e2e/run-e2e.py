@@ -161,7 +161,7 @@ def make_dump(tmp):
     """One real dump of crashme, outside any spool."""
     src = os.path.join(tmp, "src")
     os.makedirs(src, exist_ok=True)
-    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="")
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
     subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     dumps = [os.path.join(src, n) for n in os.listdir(src) if n.endswith(".dmp.zst")]
     check(len(dumps) == 1, f"expected one dump in {src}, found {dumps}")

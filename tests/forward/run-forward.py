@@ -419,7 +419,7 @@ def case_bench(tmp):
     n = A.n
     src = os.path.join(tmp, "src")
     os.makedirs(src)
-    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="")
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
     subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     dump = [os.path.join(src, x) for x in os.listdir(src) if x.endswith(".dmp.zst")][0]
     data = open(dump, "rb").read()

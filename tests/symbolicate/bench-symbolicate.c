@@ -256,7 +256,7 @@ int main(int argc, char **argv) {
         cores = set_pattern(pattern);
         {
                 char *args[] = {exe, NULL};
-                char *envp[] = {env1, env2, NULL};
+                char *envp[] = {env1, env2, (char *) "CRASHD_WAIT=1", NULL};
                 struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
 
                 snprintf(env1, sizeof(env1), "LD_PRELOAD=%s", dumper);

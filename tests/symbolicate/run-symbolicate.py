@@ -74,7 +74,8 @@ def crash(a, work, program, args=('3',), core_dir=None):
     os.makedirs(dump_dir, exist_ok=True)
     exe = os.path.join(run_dir, 'symbcrash')
     shutil.copy2(program, exe)
-    env = dict(os.environ, LD_PRELOAD=a.dumper, CRASHD_DUMP_DIR=dump_dir)
+    # CRASHD_WAIT: the dump is in place when the program has exited.
+    env = dict(os.environ, LD_PRELOAD=a.dumper, CRASHD_DUMP_DIR=dump_dir, CRASHD_WAIT='1')
 
     def limits():
         if core_dir:
