@@ -20,6 +20,8 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
+
 #define CHILD_STACK_SIZE (1024 * 1024)
 
 struct dumper_runtime dumper_rt __attribute__((aligned(4096)));
@@ -80,10 +82,9 @@ DUMPER_LOAD_TIME static void *map_anon(size_t size, int flags) {
 __attribute__((constructor)) static void dumper_load(void) {
         struct dumper_runtime *rt = &dumper_rt;
 
-        rt->real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))
-                dlsym(RTLD_NEXT, "sigaction");
-        if (!rt->real_sigaction)
-                return;
+        /* glibc exports the real function as __sigaction too (its ABI since
+         * 2.2.5): no dlsym lookup needed at every program's start. */
+        rt->real_sigaction = __sigaction;
         load_config(&rt->config);
         if (rt->config.disabled)
                 return;
@@ -110,9 +111,7 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
         static int (*next)(int, const struct sigaction *, struct sigaction *);
 
         if (!next)
-                next = dumper_rt.real_sigaction ? dumper_rt.real_sigaction :
-                       (int (*)(int, const struct sigaction *, struct sigaction *))
-                       dlsym(RTLD_NEXT, "sigaction");
+                next = __sigaction;
         /* The signal we park threads with is the program's if it wants it:
          * then we stop parking (and use ptrace) and step aside. */
         if (dumper_is_park_signal(sig)) {
