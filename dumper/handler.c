@@ -6,14 +6,20 @@
  *      others wait on a futex, bounded, and then die as they would have;
  *   2. the winner copies siginfo, ucontext and the XSAVE area into static
  *      memory with byte loops;
- *   3. it makes a child with clone() (no CLONE_VM: the child gets a
- *      copy-on-write snapshot; no atfork handlers run, unlike fork());
- *   4. it lets the child ptrace it (Yama), tells it to go, and waits for
- *      the dump with a deadline, killing the child when it runs out;
- *   5. then it runs the program's own handler, or restores the default
+ *   3. for a fatal signal with the default action and no core file
+ *      coming, it parks the other threads (park.c);
+ *   4. it makes a child with clone() (no CLONE_VM: the child gets a
+ *      copy-on-write snapshot; no atfork handlers run, unlike fork()) and
+ *      puts it in a process group of its own;
+ *   5. parked, it is done; otherwise it lets the child ptrace it (Yama),
+ *      tells it to go, and waits until the child has copied what it needs
+ *      from the live process, with a deadline, killing the child when it
+ *      runs out;
+ *   6. then it runs the program's own handler, or restores the default
  *      action and re-raises, so the process dies of its own signal.
- * Every call is an async-signal-safe system call or plain code over
- * memory mapped at load time; no malloc, stdio or lock is touched. */
+ * Every call is an async-signal-safe system call (mmap, getrlimit and
+ * setpgid among them: plain system-call wrappers in glibc) or plain code
+ * over memory mapped at load time or in .bss; no malloc, stdio or lock. */
 #include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
