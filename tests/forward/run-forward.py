@@ -169,7 +169,7 @@ def status(base):
 
 
 def node(script, path):
-    r = subprocess.run(["node", os.path.join(HERE, script), path], capture_output=True, text=True, timeout=60,
+    r = subprocess.run(["node", os.path.join(TESTS, "oracles", script), path], capture_output=True, text=True, timeout=60,
                        cwd=HERE)
     check(r.returncode == 0, f"{script} {os.path.basename(path)}: exit {r.returncode}\n{r.stdout}{r.stderr}")
     return r.stdout

@@ -424,7 +424,8 @@ def node_oracle(script, arg):
     mods = os.path.join(HERE, '..', 'node_modules')
     need(node and os.path.isdir(os.path.join(mods, '@sentry', 'core')) and os.path.isdir(os.path.join(mods, 'ajv')),
          'node with tests/node_modules (@sentry/core, ajv): cd tests && npm install --ignore-scripts')
-    p = subprocess.run([node, os.path.join(HERE, script), arg], capture_output=True, text=True, timeout=60)
+    p = subprocess.run([node, os.path.join(HERE, '..', 'oracles', script), arg], capture_output=True, text=True,
+                       timeout=60)
     check(p.returncode == 0, f'{script}: {p.stdout}{p.stderr}')
     return p.stdout
 
