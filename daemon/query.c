@@ -100,32 +100,16 @@ static int step_error(sqlite3 *db, int rc) {
         return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
-int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
-        static const char sql[] =
-                "SELECT * FROM (SELECT " CRASH_COLUMNS " FROM crashes"
-                " WHERE (?1 < 0 OR uid = ?1)"
-                " AND (?2 IS NULL OR program = ?2 OR executable = ?2"
-                "      OR substr(executable, -length(?2) - 1) = '/' || ?2)"
-                " AND (?3 < 0 OR signal = ?3)"
-                " AND (?4 = 0 OR (CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END) >= ?4)"
-                " ORDER BY id DESC LIMIT ?5) ORDER BY id";
-        sqlite3_stmt *st = NULL;
+/* Writes {"KEY":[...]} with one object per row that row() makes (NULL: out
+ * of memory), and finalizes st. */
+static int write_rows(sqlite3 *db, sqlite3_stmt *st, const char *key, FILE *out,
+                      json_t *(*row)(sqlite3 *db, sqlite3_stmt *st, void *userdata), void *userdata) {
         bool first = true;
         int rc, r = 0;
 
-        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return step_error(db, rc);
-        (void) sqlite3_bind_int64(st, 1, f->uid);
-        if (f->program)
-                (void) sqlite3_bind_text(st, 2, f->program, -1, SQLITE_STATIC);
-        (void) sqlite3_bind_int64(st, 3, f->signo);
-        (void) sqlite3_bind_int64(st, 4, (int64_t) f->since_ns);
-        (void) sqlite3_bind_int64(st, 5, f->limit ? (int64_t) f->limit : -1);
-
-        fputs("{\"crashes\":[", out);
+        fprintf(out, "{\"%s\":[", key);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                json_t *o = crash_json(st);
+                json_t *o = row(db, st, userdata);
 
                 if (!o) {
                         r = -ENOMEM;
@@ -146,6 +130,37 @@ int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
                 return r;
         fputs("]}\n", out);
         return ferror(out) ? -EIO : 0;
+}
+
+static json_t *crash_row(sqlite3 *db, sqlite3_stmt *st, void *userdata) {
+        (void) db;
+        (void) userdata;
+        return crash_json(st);
+}
+
+int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
+        static const char sql[] =
+                "SELECT * FROM (SELECT " CRASH_COLUMNS " FROM crashes"
+                " WHERE (?1 < 0 OR uid = ?1)"
+                " AND (?2 IS NULL OR program = ?2 OR executable = ?2"
+                "      OR substr(executable, -length(?2) - 1) = '/' || ?2)"
+                " AND (?3 < 0 OR signal = ?3)"
+                " AND (?4 = 0 OR (CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END) >= ?4)"
+                " ORDER BY id DESC LIMIT ?5) ORDER BY id";
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return step_error(db, rc);
+        (void) sqlite3_bind_int64(st, 1, f->uid);
+        if (f->program)
+                (void) sqlite3_bind_text(st, 2, f->program, -1, SQLITE_STATIC);
+        (void) sqlite3_bind_int64(st, 3, f->signo);
+        (void) sqlite3_bind_int64(st, 4, (int64_t) f->since_ns);
+        (void) sqlite3_bind_int64(st, 5, f->limit ? (int64_t) f->limit : -1);
+
+        return write_rows(db, st, "crashes", out, crash_row, NULL);
 }
 
 int query_show(sqlite3 *db, int64_t uid, int64_t id, FILE *out) {
@@ -230,6 +245,29 @@ static json_t *builds_json(sqlite3 *db, int64_t uid, int64_t group_id) {
         return a;
 }
 
+static json_t *group_row(sqlite3 *db, sqlite3_stmt *st, void *userdata) {
+        int64_t uid = *(const int64_t *) userdata;
+        json_t *o = json_object();
+        char first_iso[64], last_iso[64];
+
+        format_iso_time((uint64_t) sqlite3_column_int64(st, 4), first_iso, sizeof(first_iso));
+        format_iso_time((uint64_t) sqlite3_column_int64(st, 5), last_iso, sizeof(last_iso));
+        if (!o || set_new(o, "id", json_integer(sqlite3_column_int64(st, 0))) ||
+            set_new(o, "signature", json_string_lossy(col_text(st, 1))) ||
+            set_new(o, "executable", json_string_lossy(col_text(st, 2))) ||
+            set_new(o, "count", json_integer(sqlite3_column_int64(st, 3))) ||
+            set_new(o, "first_seen", json_util_string(first_iso)) ||
+            set_new(o, "first_seen_ns", json_integer(sqlite3_column_int64(st, 4))) ||
+            set_new(o, "last_seen", json_util_string(last_iso)) ||
+            set_new(o, "last_seen_ns", json_integer(sqlite3_column_int64(st, 5))) ||
+            set_new(o, "stored", json_integer(sqlite3_column_int64(st, 6))) ||
+            set_new(o, "builds", builds_json(db, uid, sqlite3_column_int64(st, 0)))) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
 int query_groups(sqlite3 *db, int64_t uid, FILE *out) {
         static const char sql[] =
                 "SELECT g.id, g.signature, g.executable, sum(s.count), min(s.first_seen_ns), max(s.last_seen_ns),"
@@ -237,49 +275,13 @@ int query_groups(sqlite3 *db, int64_t uid, FILE *out) {
                 " FROM groups g JOIN group_stats s ON s.group_id = g.id"
                 " WHERE (?1 < 0 OR s.uid = ?1) GROUP BY g.id ORDER BY 6 DESC, g.id";
         sqlite3_stmt *st = NULL;
-        bool first = true;
-        int rc, r = 0;
+        int rc;
 
         rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return step_error(db, rc);
         (void) sqlite3_bind_int64(st, 1, uid);
-        fputs("{\"groups\":[", out);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                json_t *o = json_object();
-                char first_iso[64], last_iso[64];
-
-                format_iso_time((uint64_t) sqlite3_column_int64(st, 4), first_iso, sizeof(first_iso));
-                format_iso_time((uint64_t) sqlite3_column_int64(st, 5), last_iso, sizeof(last_iso));
-                if (!o || set_new(o, "id", json_integer(sqlite3_column_int64(st, 0))) ||
-                    set_new(o, "signature", json_string_lossy(col_text(st, 1))) ||
-                    set_new(o, "executable", json_string_lossy(col_text(st, 2))) ||
-                    set_new(o, "count", json_integer(sqlite3_column_int64(st, 3))) ||
-                    set_new(o, "first_seen", json_util_string(first_iso)) ||
-                    set_new(o, "first_seen_ns", json_integer(sqlite3_column_int64(st, 4))) ||
-                    set_new(o, "last_seen", json_util_string(last_iso)) ||
-                    set_new(o, "last_seen_ns", json_integer(sqlite3_column_int64(st, 5))) ||
-                    set_new(o, "stored", json_integer(sqlite3_column_int64(st, 6))) ||
-                    set_new(o, "builds", builds_json(db, uid, sqlite3_column_int64(st, 0)))) {
-                        json_decref(o);
-                        r = -ENOMEM;
-                        break;
-                }
-                if (!first)
-                        fputc(',', out);
-                first = false;
-                r = dump_json(o, out);
-                json_decref(o);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && rc != SQLITE_DONE)
-                r = step_error(db, rc);
-        sqlite3_finalize(st);
-        if (r < 0)
-                return r;
-        fputs("]}\n", out);
-        return ferror(out) ? -EIO : 0;
+        return write_rows(db, st, "groups", out, group_row, &uid);
 }
 
 int query_dump_file(sqlite3 *db, int64_t uid, int64_t id, char *name, size_t name_size, uint64_t *ret_size) {
