@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testkit import SKIP, Fail, check, clean_env, wait_for  # noqa: E402
+from testkit import SKIP, daemon_status, Fail, check, clean_env, wait_for  # noqa: E402
 
 A = None
 SIGNATURE = "charge | checkout | process"   # examples/crashme.c
@@ -128,19 +128,7 @@ def crashes(base, *extra, user=None):
     return json.loads(ctl("list", "--json", "--dir", base, *extra, user=user))["crashes"]
 
 
-def status(base):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    s.connect(os.path.join(base, "api.sock"))
-    s.sendall(b'{"method":"status"}\n')
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return json.loads(data)
+status = daemon_status
 
 
 def spool_entries(base):

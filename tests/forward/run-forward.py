@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testkit import SKIP, Fail, check, clean_env, free_port, wait_for  # noqa: E402
+from testkit import SKIP, daemon_status, Fail, check, clean_env, free_port, wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -153,19 +153,7 @@ def queued(base):
     return db_count(base, "SELECT count(*) FROM outbox") or 0
 
 
-def status(base):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    s.connect(os.path.join(base, "api.sock"))
-    s.sendall(b'{"method":"status"}\n')
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return json.loads(data)
+status = daemon_status
 
 
 def node(script, path):

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """What every Python test runner here needs: failing with a message,
 bounded waits, an environment without crashd's and systemd's variables
-(and without proxies: tests talk to 127.0.0.1 only), a free port."""
+(and without proxies: tests talk to 127.0.0.1 only), a free port, and
+crashd's status."""
+import json
 import os
 import socket
 import time
@@ -45,3 +47,19 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def daemon_status(base):
+    """crashd --dir BASE's answer to the API's status request."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(os.path.join(base, "api.sock"))
+    s.sendall(b'{"method":"status"}\n')
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data)
