@@ -42,6 +42,10 @@ static void put_var(FILE *out, const struct symb_var *v, const char *const *mask
         symb_json_string_or_null(out, shown);
         fputs(",\"reason\":", out);
         symb_json_string_or_null(out, shown ? NULL : (v->reason ? v->reason : "optimized out"));
+        if (!shown && v->detail) {
+                fputs(",\"detail\":", out);
+                symb_json_string(out, v->detail);
+        }
         if (masked)
                 fputs(",\"masked\":true", out);
         fputc('}', out);

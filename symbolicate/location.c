@@ -56,6 +56,7 @@ struct entry {
 struct machine {
         const struct symb_frame_context *fc;
         Dwarf_Attribute *attr;
+        struct Dwarf_CU *cu;    /* of the DIE the expression belongs to: DIE references */
         int nesting;
         struct symb_location *loc;
         struct entry stack[MAX_STACK];
@@ -87,6 +88,18 @@ static void fail(struct machine *m, enum symb_reason r, const char *fmt, ...) {
         }
 }
 
+static bool lost_in_caller(const struct symb_frame_context *fc, unsigned regno);
+static const char *reg_name(unsigned regno);
+
+/* A register operand the frame does not know. */
+static void reg_unknown(struct machine *m, unsigned regno) {
+        if (lost_in_caller(m->fc, regno))
+                fail(m, SYMB_REASON_OPTIMIZED_OUT, "%s is call-clobbered: a caller frame does not keep it",
+                     reg_name(regno));
+        else
+                fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
+}
+
 /* Registers the x86-64 SysV ABI lets a callee clobber. In a caller's frame
  * (stopped in a call) they hold whatever the callee left there, whatever
  * the unwinder says: libdw 0.188's default CFI rules even mark rax (not
@@ -101,8 +114,27 @@ static bool is_caller_frame(const struct symb_frame_context *fc) {
         return fc->lookup_pc != fc->pc;
 }
 
+static const char *reg_name(unsigned regno) {
+        static const char *const gpr[SYMB_NGPR] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip" };
+        static const char *const xmm[SYMB_NXMM] = { "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+                                                    "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                                                    "xmm12", "xmm13", "xmm14", "xmm15" };
+
+        if (regno < SYMB_NGPR)
+                return gpr[regno];
+        if (regno >= SYMB_REG_XMM0 && regno < SYMB_REG_XMM0 + SYMB_NXMM)
+                return xmm[regno - SYMB_REG_XMM0];
+        return "a register";
+}
+
+
+static bool lost_in_caller(const struct symb_frame_context *fc, unsigned regno) {
+        return is_caller_frame(fc) && call_clobbered(regno);
+}
+
 bool symb_frame_reg(const struct symb_frame_context *fc, unsigned regno, uint64_t *ret) {
-        if (is_caller_frame(fc) && call_clobbered(regno))
+        if (lost_in_caller(fc, regno))
                 return false;
         if (regno < SYMB_NGPR) {
                 if (!(fc->regs.gpr_known & (UINT32_C(1) << regno)))
@@ -210,8 +242,14 @@ static bool base_type(struct machine *m, Dwarf_Die *t, uint8_t *enc, uint8_t *si
 
 static bool op_type(struct machine *m, const Dwarf_Op *op, uint8_t *enc, uint8_t *size) {
         Dwarf_Die t;
+        /* The type is a CU-relative DIE offset, so only the attribute's CU
+         * matters. Not m->attr's own: an attribute from
+         * dwarf_getlocation_attr (a DW_OP_entry_value block inside a
+         * location list) belongs to libdw's fake loclists CU, where the
+         * offset names nothing. */
+        Dwarf_Attribute in_cu = { .code = DW_AT_location, .form = DW_FORM_exprloc, .cu = m->cu };
 
-        if (!m->attr || dwarf_getlocation_die(m->attr, op, &t) != 0) {
+        if (!m->cu || dwarf_getlocation_die(&in_cu, op, &t) != 0) {
                 fail(m, SYMB_REASON_ERROR, "cannot find the type of DWARF operation 0x%x", op->atom);
                 return false;
         }
@@ -435,7 +473,7 @@ static bool frame_base(struct machine *m, uint64_t *ret) {
         }
 
         struct symb_location sub = { 0 };
-        struct machine fm = { .fc = fc, .attr = &a, .nesting = m->nesting + 1, .loc = &sub };
+        struct machine fm = { .fc = fc, .attr = &a, .cu = a.cu, .nesting = m->nesting + 1, .loc = &sub };
 
         eval_ops(&fm, ops, n);
         if (sub.n_pieces == 1 && sub.pieces[0].kind == SYMB_PIECE_MEMORY && sub.pieces[0].bit_size == 0) {
@@ -445,7 +483,7 @@ static bool frame_base(struct machine *m, uint64_t *ret) {
         if (sub.n_pieces == 1 && sub.pieces[0].kind == SYMB_PIECE_REGISTER && sub.pieces[0].bit_size == 0) {
                 if (symb_frame_reg(fc, sub.pieces[0].regno, ret))
                         return true;
-                fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
+                reg_unknown(m, sub.pieces[0].regno);
                 return false;
         }
         if (sub.n_pieces == 1 && sub.pieces[0].kind == SYMB_PIECE_ABSENT) {
@@ -664,7 +702,7 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
                 }
 
                 struct symb_location sub = { 0 };
-                struct machine cm = { .fc = caller, .attr = &a, .nesting = m->nesting + 1, .loc = &sub };
+                struct machine cm = { .fc = caller, .attr = &a, .cu = a.cu, .nesting = m->nesting + 1, .loc = &sub };
                 enum symb_reason why;
 
                 why = SYMB_REASON_NONE;
@@ -731,6 +769,12 @@ static void close_piece(struct machine *m, struct piece_state *ps, uint64_t bit_
                 case P_REG:
                         p->kind = SYMB_PIECE_REGISTER;
                         p->regno = ps->regno;
+                        /* symb_location_read() finds it unknown: say why. A
+                         * debugger that reads the callee's register shows
+                         * whatever the callee left in it. */
+                        if (lost_in_caller(m->fc, ps->regno))
+                                set_error(loc, "%s is call-clobbered: a caller frame does not keep it",
+                                          reg_name(ps->regno));
                         break;
                 case P_IMPLICIT:
                         p->kind = SYMB_PIECE_VALUE;
@@ -822,7 +866,7 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                         ps.regno = op_code - DW_OP_reg0;
                 } else if (op_code >= DW_OP_breg0 && op_code <= DW_OP_breg31) {
                         if (!symb_frame_reg(fc, op_code - DW_OP_breg0, &v))
-                                fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
+                                reg_unknown(m, op_code - DW_OP_breg0);
                         else
                                 push_u(m, v + op->number);
                 } else
@@ -1013,7 +1057,7 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                 break;
                         case DW_OP_bregx:
                                 if (!symb_frame_reg(fc, (unsigned) op->number, &v))
-                                        fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
+                                        reg_unknown(m, (unsigned) op->number);
                                 else
                                         push_u(m, v + op->number2);
                                 break;
@@ -1088,7 +1132,7 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                                 sops[0].atom == DW_OP_GNU_regval_type)) {
                                         /* The entry value of a register as a typed value
                                          * (a double in xmm0). */
-                                        struct machine tm = { .fc = fc, .attr = &sub, .loc = m->loc };
+                                        struct machine tm = { .fc = fc, .attr = &sub, .cu = m->cu, .loc = m->loc };
 
                                         if (!op_type(&tm, &sops[0], &enc, &size) || size > 8) {
                                                 fail(m, tm.fail ? tm.fail : SYMB_REASON_NOT_IMPLEMENTED,
@@ -1138,7 +1182,7 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                         break;
                                 have = reg_bytes(fc, (unsigned) op->number, buf);
                                 if (have == 0) {
-                                        fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
+                                        reg_unknown(m, (unsigned) op->number);
                                         break;
                                 }
                                 if (size > have) {
@@ -1222,7 +1266,7 @@ out:
 
 void symb_location_eval(const struct symb_frame_context *fc, Dwarf_Attribute *attr,
                         const Dwarf_Op *ops, size_t n_ops, struct symb_location *ret) {
-        struct machine m = { .fc = fc, .attr = attr, .loc = ret };
+        struct machine m = { .fc = fc, .attr = attr, .cu = attr ? attr->cu : NULL, .loc = ret };
 
         assert(fc);
         assert(ret);

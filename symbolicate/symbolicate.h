@@ -40,6 +40,8 @@ struct symb_var {
         char *value;                    /* as gdb prints it; NULL when unknown */
         char *reason;                   /* when value is NULL: "optimized out", "unavailable",
                                            "not implemented", "error: ..." */
+        char *detail;                   /* when value is NULL, or NULL: what the reason comes
+                                           from ("rdi is call-clobbered: ...") */
 };
 
 enum symb_trust {

@@ -7,7 +7,7 @@
  *
  * libdwfl 0.188 frees each Dwfl_Frame as soon as the callback returns, so
  * the callback copies every register it can read (dwfl_frame_reg). It does
- * not say how a frame was unwound either: trust_and_cfa() recomputes the
+ * not say how a frame was unwound either: trust_cfa_regs() recomputes the
  * callee's CFA from its CFI row and calls the frame "cfi" when that CFA is
  * the caller's stack pointer (x86-64: CFA == caller's rsp), else "fp". */
 #include <dwarf.h>
@@ -205,10 +205,12 @@ static int frame_cb(Dwfl_Frame *state, void *arg) {
         return DWARF_CB_OK;
 }
 
-/* A tiny evaluator for CFA expressions: register + offset, and the
- * arithmetic of PLT entries' CFI. Anything else: no CFA. */
-static bool eval_cfa(const struct symb_dump_state *s, const Dwarf_Op *ops, size_t nops,
-                     const struct symb_regs *r, uint64_t *ret) {
+/* A tiny evaluator for CFI expressions: register + offset, the
+ * arithmetic of PLT entries' CFI, and the register rules of signal frames
+ * (memory at an offset from rsp, or from the CFA when cfa is not NULL).
+ * Anything else: not known. */
+static bool eval_cfi(const struct symb_dump_state *s, const Dwarf_Op *ops, size_t nops,
+                     const struct symb_regs *r, const uint64_t *cfa, uint64_t *ret) {
         uint64_t st[8];
         size_t sp = 0;
 
@@ -216,6 +218,13 @@ static bool eval_cfa(const struct symb_dump_state *s, const Dwarf_Op *ops, size_
                 const Dwarf_Op *op = &ops[i];
                 uint8_t a = op->atom;
                 unsigned reg = 0;
+
+                if (a == DW_OP_call_frame_cfa) {
+                        if (!cfa || sp == 8)
+                                return false;
+                        st[sp++] = *cfa;
+                        continue;
+                }
 
                 if (a >= DW_OP_breg0 && a <= DW_OP_breg31)
                         reg = a - DW_OP_breg0;
@@ -281,11 +290,14 @@ static bool eval_cfa(const struct symb_dump_state *s, const Dwarf_Op *ops, size_
         return true;
 }
 
-/* The CFA of frame f from its own registers and its module's CFI. */
-static bool frame_cfa(const struct symb_dump_state *s, const struct symb_phys_frame *f, uint64_t *ret) {
+/* The CFA of frame f from its own registers and its module's CFI, and
+ * the CFI row it came from in *row (free it). */
+static bool frame_cfa(const struct symb_dump_state *s, const struct symb_phys_frame *f, uint64_t *ret,
+                      Dwarf_Frame **row) {
         uint64_t lookup = f->activation ? f->pc : f->pc - 1;
         Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, lookup);
 
+        *row = NULL;
         if (!mod)
                 return false;
         /* .eh_frame first, as libdwfl's unwinder: .debug_frame means
@@ -296,23 +308,85 @@ static bool frame_cfa(const struct symb_dump_state *s, const struct symb_phys_fr
                 Dwarf_Frame *fr;
                 Dwarf_Op *ops;
                 size_t nops;
-                bool ok;
 
                 if (!cfi || dwarf_cfi_addrframe(cfi, lookup - bias, &fr) != 0)
                         continue;
-                ok = dwarf_frame_cfa(fr, &ops, &nops) == 0 && eval_cfa(s, ops, nops, &f->regs, ret);
-                free(fr);
-                if (ok)
+                if (dwarf_frame_cfa(fr, &ops, &nops) == 0 && eval_cfi(s, ops, nops, &f->regs, NULL, ret)) {
+                        *row = fr;
                         return true;
+                }
+                free(fr);
         }
         return false;
 }
 
-static void trust_and_cfa(const struct symb_dump_state *s, struct symb_phys_frame *f, size_t n) {
+static bool callee_saved(unsigned regno) {
+        /* x86-64 psABI: rbx, rbp, r12-r15. */
+        return regno == 3 || regno == REG_RBP || (regno >= 12 && regno <= 15);
+}
+
+/* The caller's general registers, from its callee's CFI row, CFA and
+ * registers, replacing what libdwfl 0.188 reports: its x86-64 default rules
+ * say "same value" for rax where the psABI means rbx
+ * (backends/x86_64_cfi.c), so it loses rbx and invents rax in every outer
+ * frame. The rules here are the psABI's and gdb's: a callee-saved register
+ * the CFI does not mention keeps its value; a call-clobbered one is known
+ * only where the CFI says where it was saved (signal frames). rsp and rip
+ * are libdwfl's (the CFA and the return address). */
+static void caller_regs(const struct symb_dump_state *s, const struct symb_phys_frame *callee, Dwarf_Frame *row,
+                        struct symb_phys_frame *caller) {
+        const struct symb_regs *in = &callee->regs;
+        struct symb_regs *out = &caller->regs;
+
+        for (unsigned r = 0; r < SYMB_NGPR; r++) {
+                Dwarf_Op mem[3], *ops;
+                size_t nops;
+                uint64_t v;
+                bool known = false;
+                uint32_t bit = UINT32_C(1) << r;
+
+                if (r == REG_RSP || r == REG_RIP)
+                        continue;
+                if (row && dwarf_frame_register(row, (int) r, mem, &ops, &nops) == 0) {
+                        if ((!ops || nops == 0) && callee_saved(r)) {
+                                /* Same value, said or unsaid. */
+                                known = in->gpr_known & bit;
+                                v = in->gpr[r];
+                        } else if (ops && nops == 1 && ops[0].atom == DW_OP_regx && ops[0].number < SYMB_NGPR) {
+                                known = in->gpr_known & (UINT32_C(1) << ops[0].number);
+                                v = in->gpr[ops[0].number];
+                        } else if (ops && nops > 0) {
+                                bool is_value = ops[nops - 1].atom == DW_OP_stack_value;
+                                uint64_t at;
+
+                                if (eval_cfi(s, ops, is_value ? nops - 1 : nops, in, &callee->cfa, &at))
+                                        known = is_value || proto_dump_read_memory(s->d, at, &v, 8) == 8;
+                                if (is_value)
+                                        v = at;
+                        }
+                }
+                /* Without a CFI row (a frame-pointer step) only rbp, rsp
+                 * and rip are known, as libdwfl set them. */
+                if (!row && r == REG_RBP)
+                        continue;
+                if (known) {
+                        out->gpr[r] = v;
+                        out->gpr_known |= bit;
+                } else {
+                        out->gpr[r] = 0;
+                        out->gpr_known &= ~bit;
+                }
+        }
+}
+
+/* Frame by frame from the innermost: the CFA from the frame's registers,
+ * then the caller's registers from the frame's CFI row. */
+static void trust_cfa_regs(const struct symb_dump_state *s, struct symb_phys_frame *f, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 uint64_t cfa = 0;
+                Dwarf_Frame *row;
 
-                f[i].has_cfa = frame_cfa(s, &f[i], &cfa);
+                f[i].has_cfa = frame_cfa(s, &f[i], &cfa, &row);
                 f[i].cfa = cfa;
                 if (i + 1 < n) {
                         const struct symb_regs *caller = &f[i + 1].regs;
@@ -320,7 +394,9 @@ static void trust_and_cfa(const struct symb_dump_state *s, struct symb_phys_fram
 
                         if (f[i].has_cfa && caller_sp && caller->gpr[REG_RSP] == cfa)
                                 f[i + 1].trust = SYMB_TRUST_CFI;
+                        caller_regs(s, &f[i], f[i + 1].trust == SYMB_TRUST_CFI ? row : NULL, &f[i + 1]);
                 }
+                free(row);
         }
 }
 
@@ -375,7 +451,7 @@ int symb_unwind_thread(struct symb_dump_state *s, size_t ti, struct symb_phys_fr
                 memcpy(w.f[0].regs.xmm, r.xmm, sizeof(r.xmm));
                 w.f[0].regs.xmm_known = r.xmm_known;
         }
-        trust_and_cfa(s, w.f, w.n);
+        trust_cfa_regs(s, w.f, w.n);
         *frames = w.f;
         *n_frames = w.n;
         *stop = w.stop;

@@ -1028,8 +1028,11 @@ static void print_struct(struct printer *p, Dwarf_Die *t, const struct symb_valu
                         uint64_t moff, bitpos, nbits;
                         bool is_static;
 
+                        /* DWARF 5 (GCC) makes a static member a variable; clang
+                         * keeps DWARF 4's declared member (DW_FORM_flag_present,
+                         * which dwarf_formudata does not read). */
                         is_static = tag == DW_TAG_variable ||
-                                    (tag == DW_TAG_member && attr_u(&c, DW_AT_declaration, 0));
+                                    (tag == DW_TAG_member && dwarf_hasattr(&c, DW_AT_declaration));
                         if (tag != DW_TAG_member && !is_static)
                                 continue;
                         any_field = true;

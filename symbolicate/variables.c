@@ -29,6 +29,7 @@ void symb_var_clear(struct symb_var *v) {
         free(v->type);
         free(v->value);
         free(v->reason);
+        free(v->detail);
         memset(v, 0, sizeof *v);
 }
 
@@ -120,6 +121,8 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
 
         v->kind = kind;
         v->name = strdup(name ? name : "");
+        if (dwarf_tag(die) == DW_TAG_label)     /* see wanted(): no type, no value */
+                return v->name ? set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL) : -ENOMEM;
         has_type = dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &type) != NULL;
         v->type = symb_type_name(has_type ? &type : NULL);
         if (!v->name || !v->type)
@@ -167,8 +170,11 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
         free(mem);
         if (r < 0)
                 return r;
-        if (r > 0)
+        if (r > 0) {
+                if (r != SYMB_REASON_ERROR && val.error && *val.error && !(v->detail = strdup(val.error)))
+                        return -ENOMEM;
                 return set_reason(v, (enum symb_reason) r, val.error);
+        }
         return 0;
 }
 
@@ -200,6 +206,11 @@ static bool wanted(Dwarf_Die *die, int tag) {
         Dwarf_Attribute a;
         bool decl = false;
 
+        /* gdb lists a label without an address among the locals, as
+         * <optimized out> (its dwarf2 reader makes it LOC_OPTIMIZED_OUT);
+         * one with an address is LOC_LABEL, which bt full skips. */
+        if (tag == DW_TAG_variable && dwarf_tag(die) == DW_TAG_label)
+                return !dwarf_hasattr(die, DW_AT_low_pc) && dwarf_diename(die) != NULL;
         if (dwarf_tag(die) != tag)
                 return false;
         if (dwarf_attr_integrate(die, DW_AT_declaration, &a))

@@ -1,614 +1,289 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Conformance of `crashctl symbolicate` against gdb (meson suite 'conformance').
+"""Conformance of `crashctl symbolicate` against gdb on the core of the very
+same crash (meson suite 'conformance').
 
-  run-conformance.py --program EXE --opt O0|O2 --dumper SO --crashctl EXE
+  run-conformance.py --source conf.c --cc gcc|clang --opt O0|Og|O2|O3
+                     --dumper SO --crashctl EXE [thresholds]
 
-Runs one deterministic crash program twice: under gdb (`thread apply all
-bt full`, with every argument printed in full and entry values off), and
-with LD_PRELOAD of the dumper, then symbolicates the dump with
-`crashctl symbolicate --format json`. Both runs have ASLR off and the same
-environment. It parses gdb's text and compares, thread by thread (matched
-by name) and frame by frame: function names, lines, and every value gdb
-shows, leaf by leaf.
+1. Builds SOURCE with the compiler at that level (-g), in a temp folder.
+2. Crashes it once under the dumper with RLIMIT_CORE unlimited and
+   core_pattern pointed at the temp folder (put back however this ends,
+   under the lock every test that changes it takes): one crash leaves our
+   dump (the ptrace path: a core is coming) and the kernel's core.
+3. Crashes it again with no core coming: the dumper parks the threads with
+   a signal instead of ptrace. ASLR is off and the environment the same, so
+   both dumps must symbolicate to the same frames and values, thread by
+   thread.
+4. Runs `gdb -batch -ex 'thread apply all bt full' EXE CORE` and compares
+   it with `crashctl symbolicate --format json` of the first dump: every
+   thread (by LWP), every frame (libc's too, with libc6-dbg), every value
+   gdb shows, leaf by leaf, addresses exactly.
 
-Pointers are compared as "both null or both not" plus the string they
-point at and the symbol gdb names (`<func>`), since addresses may differ
-between the runs. Values are compared in the frames of the program's own
-source files; other frames (libc) are compared by function and line.
+It prints one table row per program: values gdb shows, equal, unknown to
+us (by reason), different, known to us and not to gdb, pointer symbols gdb
+names and we do not, values gdb reads from a call-clobbered register of a
+caller frame (gdb shows what the callee left there; we say optimized out,
+and they are counted apart), frames gdb shows and we do not; for the
+program's own frames and for the libraries' frames apart.
 
-  -O0: every value gdb shows must match; the only unknowns allowed are
-       memory that is not in the dump (<unavailable>).
-  -O2: no value may differ; values that gdb knows and we call optimized
-       out or unavailable are counted and printed, not failed.
+Fails on: any value that differs (the worst bug crashd can have), a value
+we print where gdb says it is not known, the two dump paths disagreeing,
+and fewer known values or more missing frames than the thresholds allow
+(set per program in meson.build: they only go up).
 
-Exit status: 0 pass, 1 fail, 77 skip (gdb missing). Standard library only.
+Exit status: 0 pass, 1 fail, 77 skip (no gdb, or core_pattern cannot be
+changed: not root). Standard library only.
 """
 
 import argparse
 import ctypes
+import difflib
 import glob
 import json
 import os
-import re
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+sys.path.insert(0, HERE)
+from gdb_values import Tally, compare_vars, parse_gdb  # noqa: E402
+from testkit import core_pattern_set, core_pattern_writable  # noqa: E402
+
 SKIP = 77
-TIMEOUT = 120
+TIMEOUT = 180
 ADDR_NO_RANDOMIZE = 0x0040000
-
-MARKERS = ('<optimized out>', '<unavailable>', '<not implemented>', '<synthetic pointer>', '<not saved>')
-
-
-# ---------------------------------------------------------------- values
-
-class Node:
-    """A parsed gdb value: kind is one of agg, ptr, ref, str, marker,
-    scalar, depth."""
-
-    def __init__(self, kind, **kw):
-        self.kind = kind
-        self.__dict__.update(kw)
-
-    def __repr__(self):
-        return '%s(%s)' % (self.kind, self.__dict__)
+COMPILERS = {('gcc', 'c'): 'gcc', ('gcc', 'c++'): 'g++', ('clang', 'c'): 'clang', ('clang', 'c++'): 'clang++'}
 
 
-class ValueParser:
-    NAME = re.compile(r'(?:static )?[A-Za-z_$][\w$.]* = ')
-    REPEATS = re.compile(r' <repeats (\d+) times>')
-
-    def __init__(self, text):
-        self.s = text
-        self.i = 0
-
-    def peek(self, t):
-        return self.s.startswith(t, self.i)
-
-    def eat(self, t):
-        if self.peek(t):
-            self.i += len(t)
-            return True
-        return False
-
-    def angle(self):
-        """A <...> group, nested (<vtable for Box<int>+16>)."""
-        start, depth = self.i, 0
-        while self.i < len(self.s):
-            c = self.s[self.i]
-            self.i += 1
-            if c == '<':
-                depth += 1
-            elif c == '>':
-                depth -= 1
-                if depth == 0:
-                    break
-        return self.s[start:self.i]
-
-    def quoted(self):
-        q = self.s[self.i]
-        start = self.i
-        self.i += 1
-        while self.i < len(self.s) and self.s[self.i] != q:
-            if self.s[self.i] == '\\':
-                self.i += 1
-            self.i += 1
-        self.i += 1
-        return self.s[start:self.i]
-
-    def at_string(self):
-        j = self.i
-        if j < len(self.s) and self.s[j] in 'LuU':
-            j += 1
-            if self.s.startswith('8', j):
-                j += 1
-        return j < len(self.s) and self.s[j] in '"\''
-
-    def string_seq(self):
-        start = self.i
-        while True:
-            if self.s[self.i] in 'LuU':
-                self.i += 1
-                self.eat('8')
-            self.quoted()
-            m = self.REPEATS.match(self.s, self.i)
-            if m:
-                self.i = m.end()
-            save = self.i
-            if self.eat(', ') and self.at_string():
-                continue
-            self.i = save
-            break
-        self.eat('...')
-        text = self.s[start:self.i]
-        tail = None
-        if self.peek('<'):
-            tail = self.angle()
-        return Node('str', text=text, tail=tail)
-
-    def scalar(self):
-        start, depth = self.i, 0
-        while self.i < len(self.s):
-            c = self.s[self.i]
-            if c in '"\'':
-                self.quoted()
-                continue
-            if c == '(':
-                depth += 1
-            elif c == ')':
-                depth -= 1
-            elif depth == 0 and (c == '}' or self.peek(', ')):
-                break
-            elif depth == 0 and self.REPEATS.match(self.s, self.i):
-                break
-            self.i += 1
-        return Node('scalar', text=self.s[start:self.i])
-
-    def value(self):
-        if self.peek('{...}'):
-            self.i += 5
-            return Node('depth')
-        if self.peek('{'):
-            return self.aggregate()
-        if self.peek('@0x'):
-            m = re.compile(r'@0x([0-9a-f]+)').match(self.s, self.i)
-            self.i = m.end()
-            target = None
-            if self.eat(': '):
-                target = self.value()
-            return Node('ref', null=int(m.group(1), 16) == 0, target=target)
-        if self.peek('<'):
-            return Node('marker', text=self.angle())
-        if self.peek('0x'):
-            m = re.compile(r'0x([0-9a-f]+)').match(self.s, self.i)
-            self.i = m.end()
-            sym = string = None
-            if self.peek(' <') and not self.peek(' <repeats'):
-                self.i += 1
-                sym = self.angle()
-            if self.peek(' ') and (self.s[self.i + 1:self.i + 2] in ('"', "'") or
-                                   self.s[self.i + 1:self.i + 3] in ('L"', 'u"', 'U"', "L'") or
-                                   self.s[self.i + 1:self.i + 2] == '<'):
-                self.i += 1
-                string = self.string_seq() if self.at_string() else Node('str', text='', tail=self.angle())
-            return Node('ptr', null=int(m.group(1), 16) == 0, sym=sym, string=string)
-        if self.at_string():
-            return self.string_seq()
-        return self.scalar()
-
-    def aggregate(self):
-        self.eat('{')
-        items = []
-        while not self.peek('}') and self.i < len(self.s):
-            if items and not self.eat(', '):
-                raise ValueError('expected ", " at %d in %r' % (self.i, self.s))
-            label = ''
-            if self.peek('<No data fields>'):
-                self.i += len('<No data fields>')
-                items.append(('<No data fields>', Node('scalar', text=''), 1))
-                continue
-            if self.peek('<') and not any(self.peek(mk) for mk in MARKERS) and not self.peek('<error'):
-                save = self.i
-                base = self.angle()
-                if self.eat(' = '):
-                    label = base
-                else:
-                    self.i = save
-            if not label:
-                m = self.NAME.match(self.s, self.i)
-                if m:
-                    label = m.group(0)[:-3]
-                    self.i = m.end()
-            v = self.value()
-            reps = 1
-            m = self.REPEATS.match(self.s, self.i)
-            if m:
-                reps = int(m.group(1))
-                self.i = m.end()
-            if self.eat('...'):
-                label += '...'
-            items.append((label, v, reps))
-        if not self.eat('}'):
-            raise ValueError('unterminated { in %r' % self.s)
-        return Node('agg', items=items)
+def build(a, work):
+    lang = 'c++' if a.source.endswith('.cc') else 'c'
+    exe = os.path.join(work, 'conf-%s-%s-%s' % ('cxx' if lang == 'c++' else 'c', a.cc, a.opt))
+    cmd = [COMPILERS[(a.cc, lang)], '-g', '-' + a.opt, '-pthread', '-o', exe, a.source]
+    if a.cc == 'clang':
+        cmd.insert(1, '-Wno-unknown-attributes')       # noclone is GCC's
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+    if r.returncode != 0:
+        raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), r.stdout.decode()))
+    return exe
 
 
-def parse_value(text):
-    p = ValueParser(text)
-    v = p.value()
-    if p.i != len(text):
-        raise ValueError('trailing text at %d in %r' % (p.i, text))
-    return v
-
-
-def leaves(n):
-    if n is None:
-        return 0
-    if n.kind == 'agg':
-        return sum(leaves(v) for _, v, _ in n.items) or 1
-    if n.kind == 'ref':
-        return 1 + leaves(n.target)
-    if n.kind == 'ptr':
-        return 1 + (1 if n.string else 0)
-    return 1
-
-
-class Tally:
-    def __init__(self):
-        self.compared = self.equal = self.differ = self.we_more = 0
-        self.unknown = {}       # reason -> count of gdb's leaves we do not know
-        self.sym_missing = 0
-        self.order = 0          # frames whose variables come in another order
-        self.problems = []      # failures
-        self.notes = []         # unknowns, printed
-
-    def unknown_add(self, reason, n, where):
-        self.unknown[reason] = self.unknown.get(reason, 0) + n
-        self.notes.append('%s: we say %s, gdb knows %d value(s)' % (where, reason, n))
-
-
-def marker_reason(text):
-    t = text.strip('<>')
-    if t.startswith('error'):
-        return 'error'
-    return t
-
-
-def compare(g, o, where, t):
-    """g: gdb's node, o: ours."""
-    if g.kind == 'marker':
-        if o.kind == 'marker' or o.kind == 'depth':
-            return
-        t.we_more += 1
-        t.problems.append('%s: gdb says %s, we print a value' % (where, g.text))
-        return
-    if o.kind == 'marker':
-        t.compared += leaves(g)
-        t.unknown_add(marker_reason(o.text), leaves(g), where)
-        return
-    if o.kind == 'depth':
-        t.compared += leaves(g)
-        t.unknown_add('depth limit', leaves(g), where)
-        return
-    if g.kind != o.kind:
-        t.compared += 1
-        t.differ += 1
-        t.problems.append('%s: gdb has a %s, we have a %s' % (where, g.kind, o.kind))
-        return
-    if g.kind == 'agg':
-        gl = [(lab, reps) for lab, _, reps in g.items]
-        ol = [(lab, reps) for lab, _, reps in o.items]
-        if gl != ol:
-            t.compared += leaves(g)
-            t.differ += 1
-            t.problems.append('%s: members differ: gdb %s, ours %s' % (where, gl, ol))
-            return
-        for k, ((lab, gv, _), (_, ov, _)) in enumerate(zip(g.items, o.items)):
-            compare(gv, ov, '%s.%s' % (where, lab or '[%d]' % k), t)
-        return
-    if g.kind == 'ref':
-        t.compared += 1
-        if g.null != o.null:
-            t.differ += 1
-            t.problems.append('%s: reference null differs' % where)
-        else:
-            t.equal += 1
-        if g.target is not None and o.target is not None:
-            compare(g.target, o.target, where + '@', t)
-        elif g.target is not None:
-            t.unknown_add('no referent', leaves(g.target), where)
-        return
-    if g.kind == 'ptr':
-        t.compared += 1
-        if g.null != o.null:
-            t.differ += 1
-            t.problems.append('%s: gdb pointer null=%s, ours null=%s' % (where, g.null, o.null))
-            return
-        if g.sym and o.sym and g.sym != o.sym:
-            t.differ += 1
-            t.problems.append('%s: pointer symbol gdb %s, ours %s' % (where, g.sym, o.sym))
-            return
-        if g.sym and not o.sym:
-            t.sym_missing += 1
-            t.notes.append('%s: gdb names the pointer %s, we do not' % (where, g.sym))
-        t.equal += 1
-        if g.string:
-            t.compared += 1
-            if not o.string:
-                t.differ += 1
-                t.problems.append('%s: gdb shows the string %s, we show none' % (where, g.string.text))
-            elif o.string.tail and not o.string.text:
-                t.unknown_add(marker_reason(o.string.tail), 1, where + '*')
-            elif g.string.text == o.string.text and (g.string.tail == o.string.tail or
-                                                     marker_reason(o.string.tail or '') == 'unavailable'):
-                t.equal += 1
-            else:
-                t.differ += 1
-                t.problems.append('%s: string gdb %s%s, ours %s%s' % (where, g.string.text, g.string.tail or '',
-                                                                      o.string.text, o.string.tail or ''))
-        return
-    t.compared += 1
-    if g.text == o.text:
-        t.equal += 1
-    else:
-        t.differ += 1
-        t.problems.append('%s: gdb %s, ours %s' % (where, g.text, o.text))
-
-
-# ---------------------------------------------------------------- gdb's text
-
-FRAME = re.compile(r'^#(\d+)\s+(?:0x[0-9a-f]+ in )?')
-THREAD = re.compile(r'^Thread \d+ \(.*"(.*)"\):$')
-
-
-def split_top(text, sep_re):
-    """Splits text at sep_re matches that are outside quotes and brackets."""
-    parts, depth, i, start = [], 0, 0, 0
-    while i < len(text):
-        c = text[i]
-        if c in '"\'':
-            q = c
-            i += 1
-            while i < len(text) and text[i] != q:
-                i += 2 if text[i] == '\\' else 1
-            i += 1
-            continue
-        if c in '{(':
-            depth += 1
-        elif c in '})':
-            depth -= 1
-        elif depth == 0:
-            m = sep_re.match(text, i)
-            if m:
-                parts.append(text[start:i])
-                i = start = m.end()
-                continue
-        i += 1
-    parts.append(text[start:])
-    return parts
-
-
-def parse_frame_line(line):
-    m = FRAME.match(line)
-    rest = line[m.end():]
-    # the function name ends at " (" whose group closes the arguments
-    k = rest.find(' (')
-    while k >= 0:
-        depth, i = 0, k + 1
-        while i < len(rest):
-            c = rest[i]
-            if c in '"\'':
-                q = c
-                i += 1
-                while i < len(rest) and rest[i] != q:
-                    i += 2 if rest[i] == '\\' else 1
-            elif c in '({':
-                depth += 1
-            elif c in ')}':
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        tail = rest[i + 1:]
-        if tail == '' or tail.startswith(' at ') or tail.startswith(' from '):
-            break
-        k = rest.find(' (', k + 1)
-    func, args_text = rest[:k], rest[k + 2:i]
-    frame = {'n': int(m.group(1)), 'function': func, 'file': None, 'line': None, 'args': [], 'locals': []}
-    am = re.match(r' at (.+):(\d+)$', tail)
-    if am:
-        frame['file'], frame['line'] = am.group(1), int(am.group(2))
-    if args_text:
-        for part in split_top(args_text, re.compile(r', (?=[A-Za-z_$][\w$]*=)')):
-            name, _, value = part.partition('=')
-            frame['args'].append((name, value))
-    return frame
-
-
-def parse_gdb(text):
-    threads, cur, frame = {}, None, None
-    for line in text.splitlines():
-        tm = THREAD.match(line)
-        if tm:
-            cur = threads.setdefault(tm.group(1), [])
-            frame = None
-            continue
-        if cur is None:
-            continue
-        if FRAME.match(line):
-            frame = parse_frame_line(line)
-            cur.append(frame)
-        elif line.startswith('        ') and frame is not None and ' = ' in line:
-            name, _, value = line.strip().partition(' = ')
-            frame['locals'].append((name, value))
-    return threads
-
-
-# ---------------------------------------------------------------- running
-
-def run_gdb(program, env):
-    cmd = ['gdb', '-batch', '-nx',
-           '-iex', 'set auto-load python-scripts off',
-           '-iex', 'set debuginfod enabled off',
-           '-ex', 'set width 0', '-ex', 'set height 0',
-           '-ex', 'set print frame-arguments all',
-           '-ex', 'set print entry-values no',
-           '-ex', 'run', '-ex', 'thread apply all bt full', '--args', program]
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT,
-                       stdin=subprocess.DEVNULL)
-    return r.stdout.decode('utf-8', 'replace')
-
-
-def no_aslr():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.personality(ADDR_NO_RANDOMIZE)
-
-
-def run_dumper(program, dumper, crashctl, work, env):
-    dumps = os.path.join(work, 'dumps')
+def crash(exe, dumper, work, name, core_limit):
+    """Runs exe under the dumper; returns (dump path, pid)."""
+    dumps = os.path.join(work, 'dumps-' + name)
     os.mkdir(dumps)
     # CRASHD_WAIT: the dump is in place when the program has exited.
-    e = dict(env, LD_PRELOAD=dumper, CRASHD_DUMP_DIR=dumps, CRASHD_WAIT='1')
-    r = subprocess.run([program], env=e, preexec_fn=no_aslr, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=TIMEOUT, stdin=subprocess.DEVNULL)
-    if r.returncode != -signal.SIGSEGV:
-        raise RuntimeError('the program ended with %d, not SIGSEGV: %s' % (r.returncode, r.stderr.decode()))
+    env = {'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': work,
+           'LD_PRELOAD': dumper, 'CRASHD_DUMP_DIR': dumps, 'CRASHD_WAIT': '1'}
+
+    def child():
+        ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
+        resource.setrlimit(resource.RLIMIT_CORE, (core_limit, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+    p = subprocess.Popen([exe], env=env, cwd=work, preexec_fn=child, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(timeout=TIMEOUT)
+    if p.returncode != -signal.SIGSEGV:
+        raise RuntimeError('%s ended with %d, not SIGSEGV: %s' % (name, p.returncode, err.decode()))
     files = glob.glob(os.path.join(dumps, '*.dmp*'))
     if len(files) != 1:
-        raise RuntimeError('expected one dump, found %s' % files)
-    s = subprocess.run([crashctl, 'symbolicate', '--format', 'json', '--no-mask', files[0]],
+        raise RuntimeError('%s: expected one dump, found %s' % (name, files))
+    return files[0], p.pid
+
+
+def symbolicate(crashctl, dump):
+    s = subprocess.run([crashctl, 'symbolicate', '--format', 'json', '--no-mask', dump],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     if s.returncode != 0:
         raise RuntimeError('crashctl symbolicate failed (%d): %s' % (s.returncode, s.stderr.decode()))
     return json.loads(s.stdout), s.stdout.decode()
 
 
-def our_threads(report):
-    out = {}
-    for th in report['threads']:
-        out.setdefault(th.get('name') or str(th.get('tid')), th['frames'])
-    return out
+def run_gdb(exe, core, work):
+    cmd = ['gdb', '-batch', '-nx',
+           '-iex', 'set auto-load python-scripts off',
+           '-iex', 'set debuginfod enabled off',
+           '-ex', 'set width 0', '-ex', 'set height 0',
+           '-ex', 'set print frame-arguments all',
+           '-ex', 'set print entry-values no',
+           # gdb stops at main by default; crashd shows the frames above it.
+           '-ex', 'set backtrace past-main on',
+           '-ex', 'thread apply all bt full', exe, core]
+    r = subprocess.run(cmd, env={'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': work},
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    return r.stdout.decode('utf-8', 'replace')
 
 
-def our_value(var):
-    if var.get('value') is not None:
-        return var['value']
-    return '<%s>' % (var.get('reason') or 'optimized out')
+def own_frame(gf, source):
+    return gf['file'] is not None and os.path.basename(gf['file']) == os.path.basename(source)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--program', required=True)
-    ap.add_argument('--opt', required=True, choices=['O0', 'O2'])
-    ap.add_argument('--dumper', required=True)
-    ap.add_argument('--crashctl', required=True)
-    ap.add_argument('--source', action='append', default=[],
-                    help='frames in this source file have their values compared (repeatable; '
-                    'default: frames outside system and library paths)')
-    ap.add_argument('--keep', action='store_true', help='keep the work folder and print its path')
-    a = ap.parse_args()
-
-    if not shutil.which('gdb'):
-        print('SKIP: gdb is not installed')
-        return SKIP
-    program = os.path.abspath(a.program)
-    work = tempfile.mkdtemp(prefix='conformance-')
-    env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LC_ALL': 'C', 'HOME': work}
-    try:
-        gdb_text = run_gdb(program, env)
-        with open(os.path.join(work, 'gdb.txt'), 'w') as f:
-            f.write(gdb_text)
-        report, raw = run_dumper(program, os.path.abspath(a.dumper), os.path.abspath(a.crashctl), work, env)
-        with open(os.path.join(work, 'ours.json'), 'w') as f:
-            f.write(raw)
-        return compare_all(a, program, gdb_text, report)
-    finally:
-        if a.keep:
-            print('work folder:', work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-
-
-def own_frame(gf, sources):
-    f = gf['file']
-    if not f:
-        return False
-    if sources:
-        return os.path.basename(f) in {os.path.basename(s) for s in sources}
-    return not f.startswith('../') and not f.startswith('./') and not f.startswith('/usr/')
-
-
-def compare_all(a, program, gdb_text, report):
+def compare_with_gdb(a, gdb_text, report):
+    """Tallies for the program's frames and the libraries', and the frames
+    gdb shows that we do not."""
     gthreads = parse_gdb(gdb_text)
-    othreads = our_threads(report)
-    t = Tally()
-    frames_compared = frames_ok = 0
+    othreads = {th['tid']: th['frames'] for th in report['threads']}
+    own, lib = Tally(), Tally()
+    frames = {'gdb': 0, 'agree': 0, 'missing': [], 'extra': []}
     if not gthreads:
-        print('FAIL: no threads in gdb output:\n' + gdb_text)
-        return 1
-    for name, gframes in sorted(gthreads.items()):
-        oframes = othreads.get(name)
-        if oframes is None:
-            t.problems.append('thread %r: gdb has it, we do not (ours: %s)' % (name, sorted(othreads)))
-            continue
-        if len(oframes) < len(gframes):
-            t.problems.append('thread %r: gdb has %d frames, we have %d' % (name, len(gframes), len(oframes)))
-        for gf, of in zip(gframes, oframes):
-            where = '%s#%d %s' % (name, gf['n'], gf['function'])
-            frames_compared += 1
-            if gf['function'] != of.get('function'):
-                t.problems.append('%s: function differs: ours %r' % (where, of.get('function')))
-                break
-            if gf['line'] is not None and gf['line'] != of.get('line'):
-                t.problems.append('%s: line gdb %s, ours %s' % (where, gf['line'], of.get('line')))
+        own.problems.append('no threads in gdb output:\n' + gdb_text)
+    if set(gthreads) != set(othreads):
+        own.problems.append('threads: gdb %s, ours %s' % (sorted(gthreads), sorted(othreads)))
+    for tid, gframes in sorted(gthreads.items()):
+        oframes = othreads.get(tid, [])
+        gnames = [gf['function'] for gf in gframes]
+        onames = [of.get('function') for of in oframes]
+        frames['gdb'] += len(gframes)
+        sm = difflib.SequenceMatcher(a=gnames, b=onames, autojunk=False)
+        for op, g0, g1, o0, o1 in sm.get_opcodes():
+            if op != 'equal':
+                frames['missing'] += ['%d#%d %s' % (tid, gframes[k]['n'], gnames[k]) for k in range(g0, g1)]
+                frames['extra'] += ['%d %s' % (tid, onames[k]) for k in range(o0, o1)]
                 continue
-            frames_ok += 1
-            if not own_frame(gf, a.source):
-                continue
-            ovars = of.get('vars') or []
-            oparams = [v for v in ovars if v.get('kind') == 'param']
-            olocals = [v for v in ovars if v.get('kind') == 'local']
-            compare_vars(gf['args'], oparams, where + ' arg', t)
-            compare_vars(gf['locals'], olocals, where + ' local', t)
+            for gf, of in zip(gframes[g0:g1], oframes[o0:o1]):
+                t = own if own_frame(gf, a.source) else lib
+                where = '%d#%d %s' % (tid, gf['n'], gf['function'])
+                if gf['line'] is not None and gf['line'] != of.get('line'):
+                    t.problems.append('%s: line gdb %s, ours %s' % (where, gf['line'], of.get('line')))
+                    continue
+                frames['agree'] += 1
+                ovars = of.get('vars') or []
+                compare_vars(gf['args'], [v for v in ovars if v.get('kind') == 'param'], where + ' arg', t)
+                compare_vars(gf['locals'], [v for v in ovars if v.get('kind') == 'local'], where + ' local', t)
+    return own, lib, frames
 
+
+# Values that differ between any two runs of the program, whatever the
+# dumper does: glibc mangles the registers a jmp_buf keeps with the
+# per-process pointer guard (PTR_MANGLE, from AT_RANDOM).
+PER_PROCESS = {('start_thread', 'unwind_buf'), ('__libc_start_call_main', 'unwind_buf')}
+
+
+def compare_paths(ptrace, parked):
+    """The parking path and the ptrace path: the same frames and values in
+    every thread (matched by name, then order: tids differ between runs)."""
+    problems = []
+
+    def values(frame):
+        return [(v['name'], v.get('value'), v.get('reason')) for v in frame.get('vars') or []
+                if (frame.get('function'), v['name']) not in PER_PROCESS]
+
+    def key(th):
+        return (th.get('name') or '', th['crashed'])
+
+    a, b = sorted(ptrace['threads'], key=key), sorted(parked['threads'], key=key)
+    if [key(t) for t in a] != [key(t) for t in b]:
+        return ['threads: ptrace %s, parked %s' % ([key(t) for t in a], [key(t) for t in b])]
+    for ta, tb in zip(a, b):
+        fa = [(f.get('function'), f.get('line'), f.get('pc')) for f in ta['frames']]
+        fb = [(f.get('function'), f.get('line'), f.get('pc')) for f in tb['frames']]
+        if fa != fb:
+            problems.append('thread %s: frames ptrace %s, parked %s' % (ta.get('name'), fa, fb))
+            continue
+        for f, g in zip(ta['frames'], tb['frames']):
+            va, vb = values(f), values(g)
+            if va != vb:
+                problems.append('thread %s %s: values ptrace %s, parked %s' % (ta.get('name'), f.get('function'),
+                                                                                va, vb))
+    return problems
+
+
+def known(t):
+    return t.equal / t.compared if t.compared else 1.0
+
+
+def row(label, t):
     unknown = sum(t.unknown.values())
-    print('%s %s: frames %d/%d agree; values compared %d, equal %d, we-unknown %d %s, differ %d, '
-          'we-more %d, symbols missing %d, order differs in %d frame(s)'
-          % (os.path.basename(program), a.opt, frames_ok, frames_compared, t.compared, t.equal, unknown,
-             dict(sorted(t.unknown.items())), t.differ, t.we_more, t.sym_missing, t.order))
-    for n in t.notes:
-        print('  note:', n)
-    failures = list(t.problems)
-    if a.opt == 'O0':
-        for reason, n in t.unknown.items():
-            if reason not in ('unavailable', 'depth limit'):
-                failures.append('-O0: %d value(s) gdb knows are %s here' % (n, reason))
+    return ('| %-22s | %6d | %6d %5.1f%% | %5d %-28s | %6d | %7d | %8d | %6d |'
+            % (label, t.compared, t.equal, 100 * known(t), unknown,
+               ', '.join('%s %d' % kv for kv in sorted(t.unknown.items())) or '-', t.differ, t.we_more,
+               t.sym_missing, t.gdb_lost))
+
+
+def report(a, own, lib, frames, path_problems):
+    name = '%s %s -%s' % (os.path.basename(a.source), a.cc, a.opt)
+    print('| frames of %-11s | values gdb shows | equal | we say unknown (why) | differ | we know, '
+          'gdb not | symbols gdb names, we not | gdb reads a lost register |' % '')
+    print(row(name + ' own', own))
+    print(row(name + ' libs', lib))
+    print('frames: gdb shows %d, %d agree, %d missing here %s, %d here only %s'
+          % (frames['gdb'], frames['agree'], len(frames['missing']), frames['missing'], len(frames['extra']),
+             frames['extra']))
+    for t in (own, lib):
+        for n in t.notes:
+            print('  note:', n)
+    failures = own.problems + lib.problems + ['parking and ptrace differ: ' + p for p in path_problems]
+    if known(own) < a.min_known_own:
+        failures.append('program frames: %.1f%% of gdb\'s values known, want >= %.1f%%'
+                        % (100 * known(own), 100 * a.min_known_own))
+    if known(lib) < a.min_known_lib:
+        failures.append('library frames: %.1f%% of gdb\'s values known, want >= %.1f%%'
+                        % (100 * known(lib), 100 * a.min_known_lib))
+    if len(frames['missing']) > a.max_missing_frames:
+        failures.append('%d frames gdb shows are missing, want <= %d' % (len(frames['missing']),
+                                                                          a.max_missing_frames))
+    if frames['extra']:
+        failures.append('frames gdb does not show: %s' % frames['extra'])
     for p in failures:
         print('  FAIL:', p)
     return 1 if failures else 0
 
 
-def compare_vars(gvars, ovars, where, t):
-    seen = {}
-    by_name = {}
-    for v in ovars:
-        by_name.setdefault(v['name'], []).append(v)
-    used = set()
-    for name, gval in gvars:
-        k = seen.get(name, 0)
-        seen[name] = k + 1
-        cands = by_name.get(name, [])
-        if k >= len(cands):
-            t.problems.append('%s %s: gdb shows it, we do not' % (where, name))
-            continue
-        ov = cands[k]
-        used.add(id(ov))
-        w = '%s %s' % (where, name)
-        try:
-            g = parse_value(gval)
-        except (ValueError, IndexError, AttributeError) as e:
-            t.problems.append('%s: cannot parse gdb value %r: %s' % (w, gval, e))
-            continue
-        try:
-            o = parse_value(our_value(ov))
-        except (ValueError, IndexError, AttributeError) as e:
-            t.problems.append('%s: cannot parse our value %r: %s' % (w, our_value(ov), e))
-            continue
-        compare(g, o, w, t)
-    for v in ovars:
-        if id(v) not in used:
-            t.problems.append('%s %s: we show it, gdb does not' % (where, v['name']))
-    gnames = [n for n, _ in gvars]
-    onames = [v['name'] for v in ovars]
-    if gnames != onames and sorted(gnames) == sorted(onames):
-        # gdb keeps a lexical block's symbols in a hash table, so its
-        # order inside nested blocks is not declaration order.
-        t.order += 1
-        t.notes.append('%s: order differs: gdb %s, ours %s' % (where, gnames, onames))
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--source', required=True)
+    ap.add_argument('--cc', required=True, choices=['gcc', 'clang'])
+    ap.add_argument('--opt', required=True, choices=['O0', 'Og', 'O2', 'O3'])
+    ap.add_argument('--dumper', required=True)
+    ap.add_argument('--crashctl', required=True)
+    ap.add_argument('--min-known-own', type=float, default=1.0,
+                    help='fraction of the values gdb shows in the program\'s frames that we must know')
+    ap.add_argument('--min-known-lib', type=float, default=0.0)
+    ap.add_argument('--max-missing-frames', type=int, default=0)
+    ap.add_argument('--keep', action='store_true', help='keep the work folder and print its path')
+    a = ap.parse_args()
+
+    if not shutil.which('gdb') or not shutil.which(COMPILERS[(a.cc, 'c')]):
+        print('SKIP: gdb or %s is not installed' % a.cc)
+        return SKIP
+    if not core_pattern_writable():
+        print('SKIP: changing core_pattern needs root')
+        return SKIP
+    a.source = os.path.abspath(a.source)
+    dumper, crashctl = os.path.abspath(a.dumper), os.path.abspath(a.crashctl)
+    work = tempfile.mkdtemp(prefix='conformance-')
+    os.chmod(work, 0o755)
+    # meson stops a test with SIGTERM: end through 'finally' (core_pattern).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        exe = build(a, work)
+        cores = os.path.join(work, 'cores')
+        os.mkdir(cores)
+        with core_pattern_set(os.path.join(cores, 'core.%p')):
+            dump, pid = crash(exe, dumper, work, 'ptrace', resource.RLIM_INFINITY)
+            parked_dump, _ = crash(exe, dumper, work, 'parked', 0)
+        core = os.path.join(cores, 'core.%d' % pid)
+        if not os.path.exists(core):
+            raise RuntimeError('the kernel wrote no core (%s)' % os.listdir(cores))
+        ours, raw = symbolicate(crashctl, dump)
+        parked, _ = symbolicate(crashctl, parked_dump)
+        gdb_text = run_gdb(exe, core, work)
+        with open(os.path.join(work, 'gdb.txt'), 'w') as f:
+            f.write(gdb_text)
+        with open(os.path.join(work, 'ours.json'), 'w') as f:
+            f.write(raw)
+        own, lib, frames = compare_with_gdb(a, gdb_text, ours)
+        return report(a, own, lib, frames, compare_paths(ours, parked))
+    finally:
+        if a.keep:
+            print('work folder:', work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,6 @@ only; every child runs under a timeout, and a hang is a failure.
 
 import argparse
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -32,6 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from testkit import CORE_PATTERN, core_pattern_set  # noqa: E402
 
 SKIP = 77
 RUN_TIMEOUT = 60.0      # one run of a test program, dumper included
@@ -553,31 +555,6 @@ def check_dump(cfg, args, run, path):
 
 
 # ---- 'core': the kernel still writes its core file with the dumper loaded ---------
-
-CORE_PATTERN = '/proc/sys/kernel/core_pattern'
-# Shared with tests/bench/crashtime.c: whoever changes core_pattern holds it.
-CORE_PATTERN_LOCK = '/tmp/crashd-core-pattern.lock'
-
-
-@contextlib.contextmanager
-def core_pattern_set(pattern):
-    with open(CORE_PATTERN_LOCK, 'a') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        with open(CORE_PATTERN) as f:
-            saved = f.read().rstrip('\n')
-        try:
-            with open(CORE_PATTERN, 'w') as f:
-                f.write(pattern)
-            yield saved
-        finally:
-            with open(CORE_PATTERN, 'w') as f:
-                f.write(saved)
-            with open(CORE_PATTERN) as f:
-                now = f.read().rstrip('\n')
-            if now != saved:
-                print(f'WARNING: could not restore core_pattern: {now!r}, was {saved!r}',
-                      file=sys.stderr)
-
 
 def check_core(args):
     if os.geteuid() != 0:

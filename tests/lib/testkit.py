@@ -3,9 +3,12 @@
 bounded waits, an environment without crashd's and systemd's variables
 (and without proxies: tests talk to 127.0.0.1 only), a free port, and
 crashd's status."""
+import contextlib
+import fcntl
 import json
 import os
 import socket
+import sys
 import time
 
 SKIP = 77   # meson's "skipped"
@@ -63,3 +66,36 @@ def daemon_status(base):
         data += chunk
     s.close()
     return json.loads(data)
+
+
+CORE_PATTERN = "/proc/sys/kernel/core_pattern"
+# Shared with tests/bench/crashtime.c: whoever changes core_pattern holds it.
+CORE_PATTERN_LOCK = "/tmp/crashd-core-pattern.lock"
+
+
+def core_pattern_writable():
+    """Whether this process may change core_pattern (root, not read-only)."""
+    return os.geteuid() == 0 and os.access(CORE_PATTERN, os.W_OK)
+
+
+@contextlib.contextmanager
+def core_pattern_set(pattern):
+    """core_pattern is `pattern` inside the block, under an exclusive lock
+    that every test changing it takes; the old value is put back however
+    the block ends (an exception, a failed check, SIGTERM turned into
+    SystemExit by the caller)."""
+    with open(CORE_PATTERN_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(CORE_PATTERN) as f:
+            saved = f.read().rstrip("\n")
+        try:
+            with open(CORE_PATTERN, "w") as f:
+                f.write(pattern)
+            yield saved
+        finally:
+            with open(CORE_PATTERN, "w") as f:
+                f.write(saved)
+            with open(CORE_PATTERN) as f:
+                now = f.read().rstrip("\n")
+            if now != saved:
+                print(f"WARNING: could not restore core_pattern: {now!r}, was {saved!r}", file=sys.stderr)

@@ -34,6 +34,9 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from testkit import core_pattern_set, core_pattern_writable  # noqa: E402
+
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, 'symbcrash.c')
@@ -358,32 +361,20 @@ def aliases(j, frame, a_name, b_name):
 
 def cmd_eustack(a, work):
     need(shutil.which('eu-stack'), 'eu-stack')
-    pattern_file = '/proc/sys/kernel/core_pattern'
-    try:
-        with open(pattern_file) as f:
-            old = f.read()
-        with open(pattern_file, 'w') as f:
-            f.write(old)
-    except OSError:
+    if not core_pattern_writable():
         raise Skip('core_pattern is not writable (needs root)')
     cores = os.path.join(work, 'cores')
     os.makedirs(cores)
     results = []
-    try:
-        with open(pattern_file, 'w') as f:
-            f.write(os.path.join(cores, 'core.%p'))
+    with core_pattern_set(os.path.join(cores, 'core.%p')):
         for program in (a.program, a.program_o2):
             dump, exe, pid = crash(a, work, program, core_dir=cores)
             core = os.path.join(cores, f'core.{pid}')
             check(os.path.exists(core), f'no core file {core}: the kernel wrote none after the dumper')
-            results.append((program, dump, exe, core))
             # The next run reuses run/symbcrash: keep this binary for eu-stack.
             keep = exe + '.' + os.path.basename(program)
             shutil.copy2(exe, keep)
-            results[-1] = (program, dump, keep, core)
-    finally:
-        with open(pattern_file, 'w') as f:
-            f.write(old)
+            results.append((program, dump, keep, core))
 
     for program, dump, exe, core in results:
         p = subprocess.run(['eu-stack', '-i', '-s', '--core=' + core, '-e', exe], capture_output=True, text=True,
