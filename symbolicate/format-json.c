@@ -80,8 +80,9 @@ static void put_frame(FILE *out, const struct symb_frame *f, const char *const *
                 fprintf(out, "%d", f->column);
         else
                 fputs("null", out);
-        fprintf(out, ",\"inlined\":%s,\"trust\":\"%s\",\"debug_info\":%s,\"vars\":[", f->inlined ? "true" : "false",
-                trust_name(f->trust), f->has_debug_info ? "true" : "false");
+        fprintf(out, ",\"inlined\":%s,\"tailcall\":%s,\"trust\":\"%s\",\"debug_info\":%s,\"vars\":[",
+                f->inlined ? "true" : "false", f->tailcall ? "true" : "false", trust_name(f->trust),
+                f->has_debug_info ? "true" : "false");
         for (size_t i = 0; i < f->n_vars; i++) {
                 if (i)
                         fputc(',', out);

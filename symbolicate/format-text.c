@@ -122,6 +122,10 @@ static void print_frame(FILE *out, size_t level, const struct symb_frame *f, boo
                 fputs(" from ", out);
                 symb_text_put(out, f->module);
         }
+        /* gdb shows such a frame like any other; say that its function
+         * already left by a tail call, and the frame is rebuilt. */
+        if (f->tailcall)
+                fputs(" [tail call]", out);
         fputc('\n', out);
 
         if (!f->has_debug_info) {

@@ -14,6 +14,8 @@
 
 /* Everything the evaluator and the splitter need per physical frame. */
 struct phys {
+        struct symb_phys_frame pf;      /* a copy; made up for a tail-call frame */
+        bool tailcall;
         struct symb_frame_context fc;
         const struct symb_dump_module *dm;
         const struct symb_scopes *sc;   /* borrowed from the file's cache */
@@ -169,24 +171,70 @@ static int split_frame(struct symb_dump_state *s, const struct symb_phys_frame *
         return p->has_cu ? symb_pc_location(&p->cu, &p->fc, f) : 0;
 }
 
+/* A frame for a function that tail-called its way to `callee`: at the
+ * return address of its tail-call site, with the CFA of the frame it
+ * jumped to, and only the callee-saved registers, which a function
+ * restores before it jumps: they are the real caller's. */
+static void tailcall_frame(const struct phys *callee, const struct symb_phys_frame *caller,
+                           const struct symb_tailcall *t, struct symb_phys_frame *ret) {
+        const uint32_t saved = UINT32_C(1) << 3 | UINT32_C(1) << 6 | UINT32_C(0xf) << 12;
+
+        memset(ret, 0, sizeof(*ret));
+        ret->pc = t->pc;
+        ret->trust = caller->trust;
+        ret->regs.gpr_known = caller->regs.gpr_known & saved;
+        memcpy(ret->regs.gpr, caller->regs.gpr, sizeof(ret->regs.gpr));
+        for (unsigned r = 0; r < SYMB_NGPR; r++)
+                if (!(ret->regs.gpr_known & (UINT32_C(1) << r)))
+                        ret->regs.gpr[r] = 0;
+        ret->has_cfa = callee->fc.has_cfa;
+        ret->cfa = callee->fc.cfa;
+}
+
 int symb_frames_build(struct symb_dump_state *s, const struct symb_phys_frame *pf, size_t n_pf,
                       struct symb_frame **frames, size_t *n_frames) {
-        struct phys *p = calloc(n_pf ? n_pf : 1, sizeof(*p));
+        /* Each physical frame, and the tail-call frames above it. */
+        size_t max = n_pf * (1 + SYMB_MAX_TAILCALLS);
+        struct phys *p = calloc(max ? max : 1, sizeof(*p));
         struct symb_frame *v = NULL;
-        size_t n = 0, cap = 0;
+        size_t n = 0, cap = 0, np = 0;
         int r = 0;
 
         if (!p)
                 return -ENOMEM;
         for (size_t i = 0; i < n_pf; i++) {
-                phys_fill(s, &pf[i], &p[i]);
-                cfa_from_caller(&p[i], i + 1 < n_pf ? &pf[i + 1] : NULL);
+                struct phys *q = &p[np++];
+
+                q->pf = pf[i];
+                phys_fill(s, &q->pf, q);
+                cfa_from_caller(q, i + 1 < n_pf ? &pf[i + 1] : NULL);
+                if (i + 1 < n_pf) {
+                        struct phys caller = { .pf = pf[i + 1] };
+                        struct symb_tailcall t[SYMB_MAX_TAILCALLS];
+                        size_t k;
+
+                        phys_fill(s, &caller.pf, &caller);
+                        k = symb_tailcalls(q->dm, &q->fc, &caller.fc, t);
+                        for (size_t j = 0; j < k; j++) {
+                                struct phys *tc = &p[np++];
+
+                                tailcall_frame(q, &pf[i + 1], &t[j], &tc->pf);
+                                tc->tailcall = true;
+                                phys_fill(s, &tc->pf, tc);
+                        }
+                }
         }
-        /* Entry values are found in the caller's call sites. */
-        for (size_t i = 0; i + 1 < n_pf; i++)
+        /* Entry values are found in the caller's call sites: a tail-call
+         * frame's, for the function it jumped to. */
+        for (size_t i = 0; i + 1 < np; i++)
                 p[i].fc.caller = &p[i + 1].fc;
-        for (size_t i = 0; r >= 0 && i < n_pf; i++)
-                r = split_frame(s, &pf[i], &p[i], &v, &n, &cap);
+        for (size_t i = 0; r >= 0 && i < np; i++) {
+                size_t first = n;
+
+                r = split_frame(s, &p[i].pf, &p[i], &v, &n, &cap);
+                for (size_t j = first; r >= 0 && j < n; j++)
+                        v[j].tailcall = p[i].tailcall;
+        }
         free(p);
         if (r < 0) {
                 for (size_t i = 0; i < n; i++)

@@ -626,6 +626,15 @@ static void find_call_site(Dwarf_Die *parent, struct call_site_search *s) {
         } while (dwarf_siblingof(&child, &child) == 0);
 }
 
+bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret) {
+        struct call_site_search s = { .return_pc = return_pc };
+
+        find_call_site(fn, &s);
+        if (s.ok)
+                *ret = s.found;
+        return s.ok;
+}
+
 /* DW_OP_entry_value: the value register regno had when fc's function was
  * entered, from the caller frame: its own register if the ABI preserves
  * it, else the call site parameter GCC recorded in the caller. */
@@ -652,8 +661,7 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
                 fail(m, SYMB_REASON_OPTIMIZED_OUT, "no call site for an entry value");
                 return false;
         }
-        s.return_pc = caller->pc - caller->bias;
-        find_call_site((Dwarf_Die *) &caller->subprogram, &s);
+        s.ok = symb_call_site_at((Dwarf_Die *) &caller->subprogram, caller->pc - caller->bias, &s.found);
         if (!s.ok) {
                 fail(m, SYMB_REASON_OPTIMIZED_OUT, "no call site for an entry value");
                 return false;

@@ -101,3 +101,8 @@ bool symb_location_is_memory(const struct symb_location *loc, uint64_t *ret_addr
 /* Value of DWARF register regno in fc (0-16 general purpose, 17-32 xmm0-15,
  * low 8 bytes). False when the frame does not know it. */
 bool symb_frame_reg(const struct symb_frame_context *fc, unsigned regno, uint64_t *ret);
+
+/* The DW_TAG_call_site (or GNU_call_site) of function DIE fn, searched
+ * through its lexical blocks and inlined calls, whose return address is
+ * the DWARF address return_pc. False if there is none. */
+bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret);

@@ -2,7 +2,8 @@
 /* symbolicate/names.c: a function's name as gdb prints it in a backtrace:
  * the DWARF name, qualified by its namespaces and classes in C++
  * ("ns::Shape::area"), without parameter types, so that reports group
- * and read the same whether or not a symbol was mangled. */
+ * and read the same whether or not a symbol was mangled; in C the linkage
+ * name when DWARF has one, as gdb. */
 #include <dwarf.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,8 +86,14 @@ char *symb_die_function_name(Dwarf_Die *die) {
         name = dwarf_diename(&cur);
         if (!name)
                 return from_linkage_name(die);
-        if (!is_cxx(&cur))
-                return strdup(name);
+        if (!is_cxx(&cur)) {
+                /* gdb keeps C symbols in their linkage form
+                 * (store_sym_names_in_linkage_form_p): glibc's read is
+                 * "__GI___libc_read", from its asm name. */
+                const char *l = dwarf_formstring(dwarf_attr(&cur, DW_AT_linkage_name, &a));
+
+                return strdup(l ? l : name);
+        }
 
         n = dwarf_getscopes_die(&cur, &chain);
         f = open_memstream(&out, &len);

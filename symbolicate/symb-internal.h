@@ -193,6 +193,18 @@ int symb_frames_build(struct symb_dump_state *s, const struct symb_phys_frame *p
                       struct symb_frame **frames, size_t *n_frames);
 void symb_frame_clear(struct symb_frame *f);
 
+/* tailcalls.c: the functions that tail-called their way from the
+ * function the caller's call site calls to the callee's, innermost first,
+ * when exactly one chain of DW_AT_call_tail_call sites leads there (at
+ * most SYMB_MAX_TAILCALLS); 0 when there is none, or more than one. */
+#define SYMB_MAX_TAILCALLS 8
+struct symb_tailcall {
+        uint64_t entry;                 /* the function's entry address */
+        uint64_t pc;                    /* return address of its tail-call site */
+};
+size_t symb_tailcalls(const struct symb_dump_module *callee_dm, const struct symb_frame_context *callee,
+                      const struct symb_frame_context *caller, struct symb_tailcall *ret);
+
 /* lines.c: the source location of the innermost virtual frame of a
  * physical frame (its pc's row; also sets pc_at_line_start as gdb would
  * decide) and of a frame an inlined call sits in (the call site). 0 or

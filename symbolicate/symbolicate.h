@@ -53,6 +53,8 @@ enum symb_trust {
 struct symb_frame {
         uint64_t pc;                    /* as unwound (return address for callers) */
         bool inlined;                   /* a virtual frame for an inlined call */
+        bool tailcall;                  /* a function that left by a tail call, rebuilt
+                                           from call sites (tailcalls.c) */
         enum symb_trust trust;
         const char *module;             /* path as in the dump; NULL if in no module */
         uint64_t module_base;

@@ -21,8 +21,10 @@
 
 /* gdb's max-value-size: it refuses larger objects the same way. */
 #define MAX_VALUE_SIZE 65536
-/* Children looked at per scope in hostile DWARF. */
+/* Children looked at per scope in hostile DWARF, and blocks read through
+ * inside one another. */
 #define MAX_CHILDREN 100000
+#define MAX_BLOCK_DEPTH 16
 
 void symb_var_clear(struct symb_var *v) {
         free(v->name);
@@ -220,8 +222,71 @@ static bool wanted(Dwarf_Die *die, int tag) {
         return !decl && dwarf_diename(die) != NULL;
 }
 
-/* The parameters or the variables (tag) of one scope, with those only
- * in its abstract origin as <optimized out> after the concrete ones. */
+/* A lexical block without an address range: gdb reads its children as
+ * if they were its parent's (read_lexical_block_scope). */
+static bool block_without_pc(Dwarf_Die *die) {
+        return dwarf_tag(die) == DW_TAG_lexical_block && !dwarf_hasattr(die, DW_AT_low_pc) &&
+               !dwarf_hasattr(die, DW_AT_ranges);
+}
+
+/* A variable that exists only in an abstract origin: no location in this
+ * instance, unless it is a constant. */
+static int describe_abstract(const struct symb_frame_context *fc, Dwarf_Die *die, enum symb_var_kind kind,
+                             const struct symb_value_limits *lim, struct symb_var *v) {
+        Dwarf_Attribute a;
+        Dwarf_Die type;
+        const char *name;
+
+        if (dwarf_attr(die, DW_AT_const_value, &a) || dwarf_tag(die) == DW_TAG_label)
+                return describe(fc, die, kind, lim, v);
+        name = dwarf_diename(die);
+        v->kind = kind;
+        v->name = strdup(name ? name : "");
+        v->type = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &type) ? &type : NULL);
+        return v->name && v->type ? set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL) : -ENOMEM;
+}
+
+/* The variables (tag) among the children of die, in order; blocks
+ * without an address range are read through. abstract: die belongs to an
+ * abstract origin, whose variables have no location here. */
+static int collect_children(const struct symb_frame_context *fc, Dwarf_Die *die, int tag, enum symb_var_kind kind,
+                            bool abstract, int depth, const struct symb_value_limits *lim, struct symb_var **vars,
+                            size_t *n_vars) {
+        Dwarf_Die c;
+        struct symb_var v = { 0 };
+        unsigned k = 0;
+        int r = 0;
+
+        if (dwarf_child(die, &c) != 0)
+                return 0;
+        do {
+                if (block_without_pc(&c) && tag == DW_TAG_variable) {
+                        if (depth < MAX_BLOCK_DEPTH)
+                                r = collect_children(fc, &c, tag, kind, abstract, depth + 1, lim, vars, n_vars);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!wanted(&c, tag))
+                        continue;
+                r = abstract ? describe_abstract(fc, &c, kind, lim, &v) : describe(fc, &c, kind, lim, &v);
+                if (r == 0)
+                        r = append(vars, n_vars, &v);
+                if (r < 0) {
+                        symb_var_clear(&v);
+                        return r;
+                }
+        } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
+        return 0;
+}
+
+/* The parameters or the variables (tag) of one scope, with those only in
+ * its abstract origin after the concrete ones, as gdb's
+ * inherit_abstract_dies: an abstract variable no concrete child refers
+ * to, and the variables of an abstract block no concrete block refers to
+ * (a code path this instance does not have: glibc's futex wait keeps
+ * SYSCALL_CANCEL's other branch there), each <optimized out> unless it is
+ * a constant. */
 static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, int tag, enum symb_var_kind kind,
                          const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars) {
         Dwarf_Die c, origin;
@@ -229,41 +294,19 @@ static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, 
         unsigned k = 0;
         int r;
 
-        if (dwarf_child(scope, &c) == 0)
-                do {
-                        if (!wanted(&c, tag))
-                                continue;
-                        r = describe(fc, &c, kind, lim, &v);
-                        if (r == 0)
-                                r = append(vars, n_vars, &v);
-                        if (r < 0) {
-                                symb_var_clear(&v);
-                                return r;
-                        }
-                } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
-
-        if (!abstract_origin(scope, &origin) || dwarf_child(&origin, &c) != 0)
-                return 0;
-        k = 0;
+        r = collect_children(fc, scope, tag, kind, false, 0, lim, vars, n_vars);
+        if (r < 0 || !abstract_origin(scope, &origin) || dwarf_child(&origin, &c) != 0)
+                return r;
         do {
-                const char *name;
-                Dwarf_Attribute a;
-                Dwarf_Die type;
-
+                if (tag == DW_TAG_variable && dwarf_tag(&c) == DW_TAG_lexical_block && !has_concrete(scope, &c)) {
+                        r = collect_children(fc, &c, tag, kind, true, 1, lim, vars, n_vars);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (!wanted(&c, tag) || has_concrete(scope, &c))
                         continue;
-                /* Only in the abstract origin: no location in this
-                 * instance, unless it is a constant. */
-                if (dwarf_attr(&c, DW_AT_const_value, &a)) {
-                        r = describe(fc, &c, kind, lim, &v);
-                } else {
-                        name = dwarf_diename(&c);
-                        v.kind = kind;
-                        v.name = strdup(name ? name : "");
-                        v.type = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(&c, DW_AT_type, &a), &type)
-                                                        ? &type : NULL);
-                        r = v.name && v.type ? set_reason(&v, SYMB_REASON_OPTIMIZED_OUT, NULL) : -ENOMEM;
-                }
+                r = describe_abstract(fc, &c, kind, lim, &v);
                 if (r == 0)
                         r = append(vars, n_vars, &v);
                 if (r < 0) {

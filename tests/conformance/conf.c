@@ -6,11 +6,15 @@
  * value depends on addresses, time or the environment, so two runs (one
  * under gdb, one under the dumper) hold the same values.
  *
- * Threads: two workers block in pause() with their own locals; the main
- * thread then crashes 6 frames deep (recursion, an inlined helper, an
+ * Threads: two workers block in pause() with their own locals, one in
+ * pthread_cond_wait (libc's inlined futex chain and entry values), one in
+ * read() (a local kept in a callee-saved register across the call), one
+ * in pause() at the end of a chain of tail calls (at -O2); the main thread
+ * then crashes 14 frames deep (recursion, an inlined helper, an
  * always_inline function) by writing through a NULL pointer that the
- * compiler cannot see is NULL. asm statements after the faulting store
- * keep values live at -O2, so that the optimizer leaves something to
+ * compiler cannot see is NULL, or with "abort" as its argument by calling
+ * abort() there (libc's raise chain). asm statements after the faulting
+ * store keep values live at -O2, so that the optimizer leaves something to
  * recover. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -133,7 +137,89 @@ static void *worker_main(void *p) {
         return NULL;
 }
 
+/* ---- workers blocked in other system calls ---- */
+
+/* Waits on a condition nobody signals: libc's futex wait, whose frames are
+ * an inlined chain (__futex_abstimed_wait_common into
+ * __futex_abstimed_wait_cancelable64 into __pthread_cond_wait_common)
+ * with parameters known only through entry values. */
+static pthread_mutex_t never_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+
+NOINLINE static void waiter_block(int id, double limit) {
+        long spent = 333L * id;         /* in a callee-saved register at -O2 */
+
+        pthread_mutex_lock(&never_mutex);
+        sem_post(&ready);
+        for (;;) {
+                pthread_cond_wait(&never, &never_mutex);
+                KEEP(spent);
+                KEEP(limit);
+        }
+}
+
+/* Reads a pipe nobody writes to. */
+static int quiet_pipe[2];
+
+NOINLINE static long reader_block(int fd, unsigned rounds) {
+        long spent = 333;
+        char buf[8];
+        ssize_t n;
+
+        sem_post(&ready);
+        n = read(fd, buf, sizeof buf);
+        spent += n + (long) rounds;
+        KEEP(buf);
+        return spent;
+}
+
+/* Tail calls at -O2: process jumps to ship, ship to label_for, which
+ * blocks; gdb rebuilds ship and process from the call sites. */
+static volatile bool never_true;
+
+NOINLINE static int label_for(int code, double amount) {
+        int label = code * 3;
+
+        sem_post(&ready);
+        /* Not noreturn: GCC would call it instead of jumping to it. */
+        while (!never_true) {
+                pause();
+                KEEP(label);
+                KEEP(amount);
+        }
+        return label;
+}
+
+NOINLINE static int ship(int code, double amount) {
+        return label_for(code + 1, amount * 2);
+}
+
+NOINLINE static int process(int code, double amount) {
+        return ship(code + 1, amount + 0.5);
+}
+
+static void *waiter_main(void *p) {
+        *(volatile pid_t *) p = gettid();
+        pthread_setname_np(pthread_self(), "waiter");
+        waiter_block(3, 2.5);
+        return p;
+}
+
+static void *reader_main(void *p) {
+        *(volatile pid_t *) p = gettid();
+        pthread_setname_np(pthread_self(), "reader");
+        return (void *) reader_block(quiet_pipe[0], 7);
+}
+
+static void *shipper_main(void *p) {
+        *(volatile pid_t *) p = gettid();
+        pthread_setname_np(pthread_self(), "shipper");
+        return (void *) (long) process(1000, 250.0);
+}
+
 /* ---- the crash ---- */
+
+static bool crash_by_abort;     /* argv[1] == "abort": libc's raise chain */
 
 ALWAYS_INLINE int scale_point(point_t *p, int k) {
         int sx = p->x * k, sy = p->y * k;
@@ -151,6 +237,8 @@ ALWAYS_INLINE void poke(int value, const char *why) {
          * pc (skip_inline_frames, for breakpoints); a nop first keeps the
          * faulting store inside poke for both. */
         __asm__ volatile("nop");
+        if (crash_by_abort)
+                abort();                /* SIGABRT */
         *crash_ptr = doubled;           /* SIGSEGV */
         KEEP(why);
         KEEP(doubled);
@@ -280,9 +368,9 @@ NOINLINE static int recurse(int n, struct node *prev, const char *heap_text) {
         return local_n;
 }
 
-/* Until thread tid sits in pause(): after sem_post it may still be in
- * the futex call, and its stack must be the same in every run. */
-static void wait_in_pause(pid_t tid) {
+/* Until thread tid sits in system call nr: after sem_post it may still
+ * be on its way there, and its stack must be the same in every run. */
+static void wait_in_syscall(pid_t tid, int nr) {
         char path[64], buf[64];
 
         snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int) tid);
@@ -293,7 +381,7 @@ static void wait_in_pause(pid_t tid) {
                 if (f)
                         fclose(f);
                 buf[n] = 0;
-                if (strncmp(buf, "34 ", 3) == 0)        /* __NR_pause */
+                if (atoi(buf) == nr && buf[0] >= '0' && buf[0] <= '9')
                         return;
                 usleep(1000);
         }
@@ -305,26 +393,40 @@ NOINLINE static int start_workers(void) {
                 { 1, 0, "first", 1.5, { 10, 20 } },
                 { 2, 0, "second", 2.5, { 30, 40 } },
         };
-        pthread_t threads[2];
+        static void *(*const others[3])(void *) = { waiter_main, reader_main, shipper_main };
+        static const int other_syscalls[3] = { 202 /* futex */, 0 /* read */, 34 /* pause */ };
+        static volatile pid_t other_tids[3];
+        pthread_t threads[5];
 
         sem_init(&ready, 0, 0);
+        if (pipe(quiet_pipe) != 0)
+                return -1;
         for (int i = 0; i < 2; i++)
                 if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0)
                         return -1;
         for (int i = 0; i < 2; i++)
                 sem_wait(&ready);
         for (int i = 0; i < 2; i++)
-                wait_in_pause(args[i].tid);
-        return 2;
+                wait_in_syscall(args[i].tid, 34 /* pause */);
+        /* One at a time: each writes its tid, then blocks. */
+        for (int i = 0; i < 3; i++) {
+                if (pthread_create(&threads[2 + i], NULL, others[i], (void *) &other_tids[i]) != 0)
+                        return -1;
+                sem_wait(&ready);
+                wait_in_syscall(other_tids[i], other_syscalls[i]);
+        }
+        return 5;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
         char *heap_text = strdup("heap-allocated text");
-        int workers = start_workers();
+        int workers;
 
+        crash_by_abort = argc > 1 && strcmp(argv[1], "abort") == 0;
+        workers = start_workers();
         if (workers < 0)
                 return 1;
-        recurse(3, NULL, heap_text);
+        recurse(8, NULL, heap_text);
         KEEP(workers);
         free(heap_text);
         return 0;

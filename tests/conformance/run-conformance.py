@@ -4,7 +4,7 @@
 same crash (meson suite 'conformance').
 
   run-conformance.py --source conf.c --cc gcc|clang --opt O0|Og|O2|O3
-                     --dumper SO --crashctl EXE [thresholds]
+                     [--mode segv|abort] --dumper SO --crashctl EXE [thresholds]
 
 1. Builds SOURCE with the compiler at that level (-g), in a temp folder.
 2. Crashes it once under the dumper with RLIMIT_CORE unlimited and
@@ -73,7 +73,7 @@ def build(a, work):
     return exe
 
 
-def crash(exe, dumper, work, name, core_limit):
+def crash(exe, mode, dumper, work, name, core_limit):
     """Runs exe under the dumper; returns (dump path, pid)."""
     dumps = os.path.join(work, 'dumps-' + name)
     os.mkdir(dumps)
@@ -85,11 +85,12 @@ def crash(exe, dumper, work, name, core_limit):
         ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
         resource.setrlimit(resource.RLIMIT_CORE, (core_limit, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
-    p = subprocess.Popen([exe], env=env, cwd=work, preexec_fn=child, stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([exe] + ([mode] if mode != 'segv' else []), env=env, cwd=work, preexec_fn=child, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate(timeout=TIMEOUT)
-    if p.returncode != -signal.SIGSEGV:
-        raise RuntimeError('%s ended with %d, not SIGSEGV: %s' % (name, p.returncode, err.decode()))
+    want = signal.SIGABRT if mode == 'abort' else signal.SIGSEGV
+    if p.returncode != -want:
+        raise RuntimeError('%s ended with %d, not %s: %s' % (name, p.returncode, want.name, err.decode()))
     files = glob.glob(os.path.join(dumps, '*.dmp*'))
     if len(files) != 1:
         raise RuntimeError('%s: expected one dump, found %s' % (name, files))
@@ -206,7 +207,7 @@ def row(label, t):
 
 
 def report(a, own, lib, frames, path_problems):
-    name = '%s %s -%s' % (os.path.basename(a.source), a.cc, a.opt)
+    name = '%s %s -%s%s' % (os.path.basename(a.source), a.cc, a.opt, ' abort' if a.mode == 'abort' else '')
     print('| frames of %-11s | values gdb shows | equal | we say unknown (why) | differ | we know, '
           'gdb not | symbols gdb names, we not | gdb reads a lost register |' % '')
     print(row(name + ' own', own))
@@ -239,6 +240,8 @@ def main():
     ap.add_argument('--source', required=True)
     ap.add_argument('--cc', required=True, choices=['gcc', 'clang'])
     ap.add_argument('--opt', required=True, choices=['O0', 'Og', 'O2', 'O3'])
+    ap.add_argument('--mode', default='segv', choices=['segv', 'abort'],
+                    help='how the program dies: a NULL store, or abort() (its argument "abort")')
     ap.add_argument('--dumper', required=True)
     ap.add_argument('--crashctl', required=True)
     ap.add_argument('--min-known-own', type=float, default=1.0,
@@ -265,8 +268,8 @@ def main():
         cores = os.path.join(work, 'cores')
         os.mkdir(cores)
         with core_pattern_set(os.path.join(cores, 'core.%p')):
-            dump, pid = crash(exe, dumper, work, 'ptrace', resource.RLIM_INFINITY)
-            parked_dump, _ = crash(exe, dumper, work, 'parked', 0)
+            dump, pid = crash(exe, a.mode, dumper, work, 'ptrace', resource.RLIM_INFINITY)
+            parked_dump, _ = crash(exe, a.mode, dumper, work, 'parked', 0)
         core = os.path.join(cores, 'core.%d' % pid)
         if not os.path.exists(core):
             raise RuntimeError('the kernel wrote no core (%s)' % os.listdir(cores))
