@@ -40,6 +40,7 @@ static void phys_fill(struct symb_dump_state *s, const struct symb_phys_frame *f
         fc->cfa = f->cfa;
         fc->read = symb_read_memory;
         fc->read_userdata = s;
+        fc->dwfl = s->dwfl;     /* pointers into any module are named */
         p->dm = symb_module_at(s, fc->lookup_pc);
         if (!p->dm || !p->dm->mod)
                 return;

@@ -24,8 +24,11 @@
  * dozen, a hostile one may loop with DW_OP_skip. */
 #define MAX_OPS 10000
 #define MAX_STACK 64
-/* Frame base -> entry value -> the caller's call site value -> ... */
-#define MAX_NESTING 8
+/* Frame base -> entry value -> the caller's call site value -> the
+ * caller's own entry value -> ...: a recursion passes a parameter down
+ * unchanged as DW_OP_entry_value at every level, and gdb follows it to the
+ * first caller. About 10 KiB of stack per level. */
+#define MAX_NESTING 40
 /* Call sites searched for in one caller function. */
 #define MAX_CALL_SITE_DIES 100000
 
@@ -62,6 +65,8 @@ struct machine {
         struct entry stack[MAX_STACK];
         size_t sp;
         enum symb_reason fail;  /* set: the current piece cannot be known */
+        bool value_result;      /* a DWARF expression, not a location: its
+                                   result is the top of the stack, typed */
 };
 
 static void set_error(struct symb_location *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -710,7 +715,8 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
                 }
 
                 struct symb_location sub = { 0 };
-                struct machine cm = { .fc = caller, .attr = &a, .cu = a.cu, .nesting = m->nesting + 1, .loc = &sub };
+                struct machine cm = { .fc = caller, .attr = &a, .cu = a.cu, .nesting = m->nesting + 1, .loc = &sub,
+                                      .value_result = true };
                 enum symb_reason why;
 
                 why = SYMB_REASON_NONE;
@@ -769,6 +775,10 @@ static void close_piece(struct machine *m, struct piece_state *ps, uint64_t bit_
         memset(p, 0, sizeof *p);
         p->bit_size = bit_size;
         p->bit_offset = bit_offset;
+        /* An expression's value is its top of stack, as if it ended
+         * with DW_OP_stack_value: typed (a double), not an address. */
+        if (m->value_result && ps->kind == P_NONE && m->sp > 0)
+                ps->kind = P_STACK_VALUE;
         if (m->fail != SYMB_REASON_NONE) {
                 p->kind = SYMB_PIECE_ABSENT;
                 p->reason = m->fail;
@@ -1318,10 +1328,12 @@ int symb_location_of_die(const struct symb_frame_context *fc, Dwarf_Die *die, st
 
 enum symb_reason symb_expr_value(const struct symb_frame_context *fc, Dwarf_Attribute *attr,
                                  const Dwarf_Op *ops, size_t n_ops, uint64_t *ret) {
-        struct symb_location loc;
+        struct symb_location loc = { 0 };
         const struct symb_piece *p;
+        struct machine m = { .fc = fc, .attr = attr, .cu = attr ? attr->cu : NULL, .loc = &loc,
+                             .value_result = true };
 
-        symb_location_eval(fc, attr, ops, n_ops, &loc);
+        eval_ops(&m, ops, n_ops);
         if (loc.n_pieces != 1 || loc.pieces[0].bit_size != 0)
                 return SYMB_REASON_NOT_IMPLEMENTED;
         p = &loc.pieces[0];
