@@ -79,7 +79,6 @@ static void cfa_from_caller(struct phys *p, const struct symb_phys_frame *caller
 static char *elf_symbol(const struct phys *p, uint64_t *offset) {
         GElf_Addr bias, start;
         const char *name;
-        char *d;
 
         if (!p->dm || !p->dm->file || !p->dm->file->elf || !dwfl_module_getelf(p->fc.module, &bias))
                 return NULL;
@@ -87,8 +86,7 @@ static char *elf_symbol(const struct phys *p, uint64_t *offset) {
         if (!name)
                 return NULL;
         *offset = p->fc.pc - (start + bias);
-        d = symb_demangle(name);
-        return d ? d : strdup(name);
+        return symb_minsym_print_name(name);
 }
 
 static int grow(struct symb_frame **v, size_t *n, size_t *cap) {
@@ -153,8 +151,14 @@ static int split_frame(struct symb_dump_state *s, const struct symb_phys_frame *
                                       &f->n_vars);
                 if (r < 0)
                         return r;
-                if (tag != DW_TAG_inlined_subroutine)
+                /* gdb shows a tail-call frame as one frame, named by the
+                 * innermost function at its pc (its tail-call unwinder
+                 * claims the frame before the inline one can): pthread_kill
+                 * is "__pthread_kill_internal", inlined into it, alone. */
+                if (tag != DW_TAG_inlined_subroutine || p->tailcall) {
+                        f->inlined = false;
                         return 0;
+                }
                 inner_inlined = &p->chain[i];
                 start = i + 1;
         }

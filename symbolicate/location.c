@@ -576,10 +576,54 @@ static const char *die_link_name(Dwarf_Die *d) {
         return s;
 }
 
+/* ELF symbols scanned for one name: a libc has 3,000. */
+#define MAX_SYMBOL_SCAN 200000
+
+/* The runtime address of an ELF function symbol of mod named name. */
+static bool symbol_entry(Dwfl_Module *mod, const char *name, uint64_t *ret) {
+        int n = dwfl_module_getsymtab(mod);
+
+        if (!name || n <= 0 || n > MAX_SYMBOL_SCAN)
+                return false;
+        for (int i = 1; i < n; i++) {
+                GElf_Sym sym;
+                GElf_Addr addr;
+                const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+
+                if (s && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
+                    strcmp(s, name) == 0) {
+                        *ret = addr;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The entry of the function a DIE names: its own entry pc when it is a
+ * definition, else its ELF symbol (a declaration, or the abstract origin
+ * of an out-of-line copy). */
+bool symb_function_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint64_t *ret) {
+        Dwarf_Attribute a;
+        Dwarf_Addr pc;
+        const char *name;
+
+        if (!dwarf_hasattr(fn, DW_AT_declaration) && dwarf_entrypc(fn, &pc) == 0) {
+                *ret = pc + bias;
+                return true;
+        }
+        name = dwarf_formstring(dwarf_attr_integrate(fn, DW_AT_linkage_name, &a));
+        if (!name)
+                name = dwarf_diename(fn);
+        return symbol_entry(mod, name, ret);
+}
+
 /* Does the call site's DW_AT_call_origin name the function of frame fc? */
-static bool origin_is_function(Dwarf_Die *origin, const struct symb_frame_context *fc) {
+static bool origin_is_function(Dwarf_Die *origin, const struct symb_frame_context *fc,
+                               const struct symb_frame_context *caller) {
         Dwarf_Die d = fc->subprogram;
         const char *a, *b;
+        Dwarf_Addr entry;
+        uint64_t target;
 
         for (int i = 0; i < 8; i++) {
                 Dwarf_Attribute at;
@@ -592,10 +636,16 @@ static bool origin_is_function(Dwarf_Die *origin, const struct symb_frame_contex
                         break;
                 d = next;
         }
-        /* A declaration of a function in another compilation unit. */
+        /* A declaration of a function in another compilation unit: by
+         * name, else by the address its name has in the caller's module
+         * (raise calls "__pthread_kill", defined as "__GI___pthread_kill"
+         * at the same address), as gdb finds a call site's target. */
         a = die_link_name(origin);
         b = die_link_name((Dwarf_Die *) &fc->subprogram);
-        return a && b && strcmp(a, b) == 0;
+        if (a && b && strcmp(a, b) == 0)
+                return true;
+        return caller && caller->module && dwarf_entrypc((Dwarf_Die *) &fc->subprogram, &entry) == 0 &&
+               symb_function_entry(caller->module, caller->bias, origin, &target) && target == entry + fc->bias;
 }
 
 struct call_site_search {
@@ -675,7 +725,7 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
          * call site is for another one, and its parameters are not ours. */
         if (dwarf_formref_die(dwarf_attr(&s.found, DW_AT_call_origin, &a), &origin) ||
             dwarf_formref_die(dwarf_attr(&s.found, DW_AT_abstract_origin, &a), &origin))
-                target_ok = origin_is_function(&origin, fc);
+                target_ok = origin_is_function(&origin, fc, caller);
         else if (dwarf_attr(&s.found, DW_AT_call_target, &a) ||
                  dwarf_attr(&s.found, DW_AT_GNU_call_site_target, &a)) {
                 Dwarf_Op *ops;

@@ -106,3 +106,9 @@ bool symb_frame_reg(const struct symb_frame_context *fc, unsigned regno, uint64_
  * through its lexical blocks and inlined calls, whose return address is
  * the DWARF address return_pc. False if there is none. */
 bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret);
+
+/* The runtime entry of the function DIE fn of module mod (DWARF address +
+ * bias): its entry pc when it is a definition, else the ELF function
+ * symbol of its linkage name or name (a declaration, or the abstract
+ * origin of an out-of-line copy). */
+bool symb_function_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint64_t *ret);

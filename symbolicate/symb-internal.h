@@ -220,6 +220,11 @@ char *symb_demangle(const char *name);
  * ("ns::Class::method", "main"), malloc'ed; NULL if it has none. */
 char *symb_die_function_name(Dwarf_Die *die);
 
+/* minsym-names.c: an ELF symbol's name as gdb prints it: C++ demangled
+ * with parameters, else GNAT-decoded where gdb's Ada sniffer claims it
+ * ("args.1" -> "args", "f.x" -> "f[x]"), else as it is; malloc'ed. */
+char *symb_minsym_print_name(const char *linkage);
+
 /* mask.c: whether a variable's name matches the mask list (NULL: none);
  * symb_mask_members() gives in *ret a copy of value with the matching
  * struct members' values replaced (1), or says nothing matched (0), or

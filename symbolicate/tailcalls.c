@@ -24,7 +24,6 @@
 #include "symb-internal.h"
 
 #define MAX_DIES 20000          /* DIEs looked at for one frame's chain */
-#define MAX_SYMS 200000         /* ELF symbols scanned for one name */
 
 struct search {
         Dwfl_Module *mod;       /* the callee's module: the chain stays in it */
@@ -40,44 +39,6 @@ struct search {
         unsigned work;
 };
 
-/* The runtime address of an ELF function symbol of mod named name. */
-static bool symbol_entry(Dwfl_Module *mod, const char *name, uint64_t *ret) {
-        int n = dwfl_module_getsymtab(mod);
-
-        if (!name || n <= 0 || n > MAX_SYMS)
-                return false;
-        for (int i = 1; i < n; i++) {
-                GElf_Sym sym;
-                GElf_Addr addr;
-                const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-
-                if (s && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
-                    strcmp(s, name) == 0) {
-                        *ret = addr;
-                        return true;
-                }
-        }
-        return false;
-}
-
-/* The entry of the function a DIE names: its own entry pc when it is a
- * definition, else its ELF symbol (a declaration, or the abstract origin
- * of an out-of-line copy). */
-static bool die_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint64_t *ret) {
-        Dwarf_Attribute a;
-        Dwarf_Addr pc;
-        const char *name;
-
-        if (!dwarf_hasattr(fn, DW_AT_declaration) && dwarf_entrypc(fn, &pc) == 0) {
-                *ret = pc + bias;
-                return true;
-        }
-        name = dwarf_formstring(dwarf_attr_integrate(fn, DW_AT_linkage_name, &a));
-        if (!name)
-                name = dwarf_diename(fn);
-        return symbol_entry(mod, name, ret);
-}
-
 /* The entry of the function call site `site` calls, without a frame: its
  * origin, or a constant DW_AT_call_target. */
 static bool site_target(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *site, uint64_t *ret) {
@@ -88,7 +49,7 @@ static bool site_target(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *site, uint
 
         if (dwarf_formref_die(dwarf_attr(site, DW_AT_call_origin, &a), &origin) ||
             dwarf_formref_die(dwarf_attr(site, DW_AT_abstract_origin, &a), &origin))
-                return die_entry(mod, bias, &origin, ret);
+                return symb_function_entry(mod, bias, &origin, ret);
         if ((dwarf_attr(site, DW_AT_call_target, &a) || dwarf_attr(site, DW_AT_GNU_call_site_target, &a)) &&
             dwarf_getlocation(&a, &ops, &n) == 0 && n == 1 && ops[0].atom == DW_OP_addr) {
                 *ret = ops[0].number + bias;

@@ -28,7 +28,6 @@
 /* Type names and chains of typedefs in hostile DWARF. */
 #define MAX_TYPE_CHAIN 64
 
-char *symb_demangle(const char *name);  /* demangle.cc */
 
 /* ---- a growing string ---- */
 
@@ -749,21 +748,11 @@ static void print_char_literal(struct sb *b, uint32_t c, enum char_kind kind) {
 
 /* ---- pointers ---- */
 
-/* gdb's build_address_symbolic over ELF symbols: the symbol whose extent
- * holds addr; zero-sized data symbols are never used. Of aliases at the
- * same address gdb's sorted minimal symbols give the last name in strcmp
- * order ("clone3" over "__clone3"). A function-local static is named
- * "args.0" in ELF; gdb shows the debug symbol's name, "args". */
-#define MAX_ALIAS_SCAN 200000
-
+/* The " <symbol+offset>" gdb prints after a pointer (address-names.c). */
 static bool addr_symbol(const struct symb_frame_context *fc, uint64_t addr, struct sb *b) {
         Dwfl_Module *m = NULL;
-        GElf_Sym sym;
-        GElf_Off off;
-        GElf_Addr value;
-        const char *name;
-        char *dem;
-        int n;
+        int64_t off = 0;
+        char *name;
 
         if (addr == 0)
                 return false;
@@ -776,47 +765,13 @@ static bool addr_symbol(const struct symb_frame_context *fc, uint64_t addr, stru
                 if (addr >= start && addr < end)
                         m = fc->module;
         }
-        if (!m)
+        if (!m || !(name = symb_address_name(m, addr, &off)))
                 return false;
-        name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
-        if (!name || !*name)
-                return false;
-        if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-            GELF_ST_TYPE(sym.st_info) == STT_TLS)
-                return false;
-        if (sym.st_size == 0 ? !(off == 0 && GELF_ST_TYPE(sym.st_info) == STT_FUNC) : off >= sym.st_size)
-                return false;
-        value = addr - off;
-        n = dwfl_module_getsymtab(m);
-        if (n > 0 && n < MAX_ALIAS_SCAN)
-                for (int i = 1; i < n; i++) {
-                        GElf_Sym s2;
-                        GElf_Addr v2;
-                        const char *n2 = dwfl_module_getsym_info(m, i, &s2, &v2, NULL, NULL, NULL);
-
-                        if (n2 && *n2 && v2 == value && s2.st_size == sym.st_size &&
-                            GELF_ST_TYPE(s2.st_info) == GELF_ST_TYPE(sym.st_info) && strcmp(n2, name) > 0)
-                                name = n2;
-                }
-        dem = symb_demangle(name);
         sb_puts(b, " <");
-        if (dem)
-                sb_puts(b, dem);
-        else {
-                size_t len = strlen(name), k = len;
-                Dwarf_Addr bias;
-
-                /* "name.N": GCC's name for a static in a function. */
-                while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
-                        k--;
-                if (GELF_ST_TYPE(sym.st_info) == STT_OBJECT && GELF_ST_BIND(sym.st_info) == STB_LOCAL && k < len &&
-                    k > 1 && name[k - 1] == '.' && dwfl_module_getdwarf(m, &bias))
-                        len = k - 1;
-                sb_putn(b, name, len);
-        }
-        free(dem);
+        sb_puts(b, name);
+        free(name);
         if (off)
-                sb_printf(b, "+%" PRIu64, (uint64_t) off);
+                sb_printf(b, "%+" PRId64, off);
         sb_putc(b, '>');
         return true;
 }
@@ -1097,7 +1052,19 @@ static bool subrange_count(const struct symb_frame_context *fc, Dwarf_Die *sub, 
                 uint8_t bytes[8], known[8], why[8];
                 int64_t vs;
 
-                if (!fc || !dwarf_formref_die(&a, &var) || symb_location_of_die(fc, &var, &loc) != 1)
+                Dwarf_Attribute cv;
+                Dwarf_Sword sv;
+
+                if (!dwarf_formref_die(&a, &var))
+                        return false;
+                /* clang at -O2 knows the bound: the variable is a constant. */
+                if (dwarf_attr(&var, DW_AT_const_value, &cv)) {
+                        if (dwarf_formsdata(&cv, &sv) != 0)
+                                return false;
+                        w = (Dwarf_Word) sv;
+                        break;
+                }
+                if (!fc || symb_location_of_die(fc, &var, &loc) != 1)
                         return false;
                 vs = die_type(&var, &var) ? symb_type_size(&var) : 8;
                 if (vs <= 0 || vs > 8)

@@ -45,6 +45,10 @@ int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, cons
  * out of memory. type NULL is "void". */
 char *symb_type_name(Dwarf_Die *type);
 
+/* address-names.c: the symbol gdb names after a pointer to addr in m,
+ * malloc'ed, and addr's offset from it; NULL if gdb names none. */
+char *symb_address_name(Dwfl_Module *m, uint64_t addr, int64_t *offset);
+
 /* The byte size of a type (typedefs and qualifiers followed), or -1. An
  * array of unspecified length has size 0, as in gdb. */
 int64_t symb_type_size(Dwarf_Die *type);

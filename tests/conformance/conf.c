@@ -229,6 +229,18 @@ ALWAYS_INLINE int scale_point(point_t *p, int k) {
         return sx + sy;
 }
 
+/* abort()'s own locals are read before it sets them (its sigaction
+ * `act`), so they show what earlier calls left on the stack; the dumper's
+ * start-up leaves its dump folder's name there, which differs between the
+ * parked and the ptrace run. Painting the stack below crash_now first makes
+ * them the same in every run. */
+NOINLINE static void paint_stack(void) {
+        volatile unsigned char pad[16384];
+
+        for (size_t i = 0; i < sizeof pad; i++)
+                pad[i] = 0x5a;
+}
+
 /* The crash itself, inlined into its caller at every level. */
 ALWAYS_INLINE void poke(int value, const char *why) {
         int doubled = value * 2;
@@ -279,6 +291,8 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
 
         calls++;
         point_t pt = { 3, 4 };
+        if (crash_by_abort)
+                paint_stack();
         sum = scale_point(&pt, 10);
         {
                 int inner_local = sum + 1;

@@ -93,10 +93,20 @@ NOINLINE double geo::Circle::scaled(const Vec &by, int &calls, Vec &&moved) cons
         return local.x + local.y;
 }
 
+// A C function in C++: gdb names pointers to it "<c_check(char const*, int)>".
+extern "C" NOINLINE int c_check(const char *s, int n) {
+        return s[n];
+}
+
 NOINLINE static int visit(geo::Shape *shape, const geo::Circle &circle, int level) {
         int counter = level;
         geo::Vec by = { 2.0, 0.5 };
         double r = 0;
+        int (*check)(const char *, int) = c_check;
+        void (*where)(const geo::Shape &, int, const char *) = fault;
+
+        KEEP(check);
+        KEEP(where);
 
         r = circle.scaled(by, counter, geo::Vec{ 1.0, -1.0 });
 

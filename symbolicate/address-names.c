@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolicate/address-names.c: the <symbol+offset> gdb prints after a
+ * pointer (its build_address_symbolic).
+ *
+ * gdb looks in two places and takes the closer: the function of the debug
+ * info holding the address (find_pc_sect_function: the innermost
+ * non-inlined subprogram, named as its symbol table names it), and the ELF
+ * symbol (minimal symbol) whose extent holds it. The ELF symbol wins when
+ * there is no function, or when it starts exactly at the address and the
+ * function does not (a ".cold" part). Data addresses only ever have ELF
+ * symbols. */
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symb-internal.h"
+#include "values.h"
+
+/* A libc has some 3,000 symbols, a large C++ program 300,000: the alias
+ * scan below is linear, so it is skipped beyond this. */
+#define MAX_ALIAS_SCAN 200000
+
+static bool is_cxx_cu(Dwarf_Die *die) {
+        Dwarf_Die cu;
+
+        if (!dwarf_diecu(die, &cu, NULL, NULL))
+                return false;
+        switch (dwarf_srclang(&cu)) {
+        case DW_LANG_C_plus_plus:
+        case DW_LANG_C_plus_plus_03:
+        case DW_LANG_C_plus_plus_11:
+        case DW_LANG_C_plus_plus_14:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* A parameter type as gdb's canonical C++ names spell it (the demangler's
+ * style, which is what cp_canonicalize_string gives): "const char *" ->
+ * "char const*", "char **" -> "char**". Leading qualifiers move after the
+ * base type; no space before '*' or '&'. */
+static void canonical_type(FILE *f, const char *t) {
+        char quals[32] = "";
+        const char *base_end;
+
+        while (strncmp(t, "const ", 6) == 0 || strncmp(t, "volatile ", 9) == 0) {
+                size_t q = t[0] == 'c' ? 5 : 8;
+
+                if (strlen(quals) + q + 2 < sizeof(quals)) {
+                        strcat(quals, " ");
+                        strncat(quals, t, q);
+                }
+                t += q + 1;
+        }
+        base_end = t + strcspn(t, "*&([");
+        while (base_end > t && base_end[-1] == ' ')
+                base_end--;
+        fwrite(t, 1, (size_t) (base_end - t), f);
+        fputs(quals, f);
+        for (const char *s = base_end; *s; s++) {
+                if (*s == ' ' && (s[1] == '*' || s[1] == '&'))
+                        continue;
+                fputc(*s, f);
+        }
+}
+
+/* gdb's symbol print name of a function: in C its linkage name (gdb keeps
+ * C symbols in linkage form), in C++ the demangled linkage name with its
+ * parameters, or for a function without one (main, extern "C") the
+ * qualified name and the parameter types: "main(int, char**)". */
+static char *function_print_name(Dwarf_Die *fn) {
+        Dwarf_Attribute a;
+        const char *linkage = NULL;
+        char *out = NULL, *base;
+        size_t len = 0;
+        Dwarf_Die child, origin = *fn;
+        bool first = true;
+        FILE *f;
+
+        if (!is_cxx_cu(fn))
+                return symb_die_function_name(fn);
+        if (dwarf_attr_integrate(fn, DW_AT_linkage_name, &a) || dwarf_attr_integrate(fn, DW_AT_MIPS_linkage_name, &a))
+                linkage = dwarf_formstring(&a);
+        if (linkage) {
+                char *d = symb_demangle(linkage);
+
+                return d ? d : strdup(linkage);
+        }
+        base = symb_die_function_name(fn);
+        if (!base)
+                return NULL;
+        /* The parameters are on the concrete DIE, or on its declaration. */
+        if (dwarf_child(fn, &child) != 0 &&
+            dwarf_formref_die(dwarf_attr(fn, DW_AT_specification, &a), &origin))
+                fn = &origin;
+        f = open_memstream(&out, &len);
+        if (!f) {
+                free(base);
+                return NULL;
+        }
+        fprintf(f, "%s(", base);
+        free(base);
+        if (dwarf_child(fn, &child) == 0)
+                do {
+                        Dwarf_Die pt;
+                        char *t;
+                        int tag = dwarf_tag(&child);
+
+                        if (tag == DW_TAG_unspecified_parameters) {
+                                fputs(first ? "..." : ", ...", f);
+                                break;
+                        }
+                        if (tag != DW_TAG_formal_parameter)
+                                continue;
+                        t = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(&child, DW_AT_type, &a), &pt)
+                                                   ? &pt : NULL);
+                        fputs(first ? "" : ", ", f);
+                        canonical_type(f, t ? t : "?");
+                        free(t);
+                        first = false;
+                } while (dwarf_siblingof(&child, &child) == 0);
+        fputc(')', f);
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+/* The debug info's function holding addr: its print name and entry (the
+ * start of its first range, gdb's BLOCK_ENTRY_PC), in addresses of the
+ * process. */
+static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
+        Dwarf_Addr bias = 0, low, high, base;
+        Dwarf_Die cu_mem, *cu = NULL, *scopes = NULL;
+        void **ud = NULL;
+        ptrdiff_t off;
+        char *name = NULL;
+        int n;
+
+        /* The module's file (report.c keeps it as the module's userdata)
+         * finds CUs without .debug_aranges too (clang's default). */
+        if (dwfl_module_info(m, &ud, NULL, NULL, NULL, NULL, NULL, NULL) && ud && *ud &&
+            dwfl_module_getdwarf(m, &bias) && symb_file_cu(*ud, addr - bias, &cu_mem))
+                cu = &cu_mem;
+        else
+                cu = dwfl_module_addrdie(m, addr, &bias);
+        if (!cu)
+                return NULL;
+        n = dwarf_getscopes(cu, addr - bias, &scopes);
+        for (int i = 0; i < n; i++) {
+                if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
+                        continue;
+                off = dwarf_ranges(&scopes[i], 0, &base, &low, &high);
+                if (off > 0) {
+                        *entry = low + bias;
+                        name = function_print_name(&scopes[i]);
+                }
+                break;
+        }
+        free(scopes);
+        return name;
+}
+
+/* The ELF symbol holding addr, of aliases the one gdb's sorted minimal
+ * symbols give (the last name in strcmp order: "clone3" over
+ * "__clone3"); zero-sized data symbols are never used. */
+static const char *elf_symbol(Dwfl_Module *m, uint64_t addr, uint64_t *start) {
+        GElf_Sym sym;
+        GElf_Off off;
+        const char *name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+        int n;
+
+        if (!name || !*name)
+                return NULL;
+        if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
+            GELF_ST_TYPE(sym.st_info) == STT_TLS)
+                return NULL;
+        if (sym.st_size == 0 ? !(off == 0 && GELF_ST_TYPE(sym.st_info) == STT_FUNC) : off >= sym.st_size)
+                return NULL;
+        *start = addr - off;
+        n = dwfl_module_getsymtab(m);
+        if (n > 0 && n < MAX_ALIAS_SCAN)
+                for (int i = 1; i < n; i++) {
+                        GElf_Sym s2;
+                        GElf_Addr v2;
+                        const char *n2 = dwfl_module_getsym_info(m, i, &s2, &v2, NULL, NULL, NULL);
+
+                        if (n2 && *n2 && v2 == *start && s2.st_size == sym.st_size &&
+                            GELF_ST_TYPE(s2.st_info) == GELF_ST_TYPE(sym.st_info) && strcmp(n2, name) > 0)
+                                name = n2;
+                }
+        return name;
+}
+
+char *symb_address_name(Dwfl_Module *m, uint64_t addr, int64_t *offset) {
+        uint64_t entry = 0, start = 0;
+        char *fn = debug_function(m, addr, &entry);
+        const char *sym = elf_symbol(m, addr, &start);
+
+        if (sym && (!fn || (start == addr && entry != addr))) {
+                free(fn);
+                *offset = (int64_t) (addr - start);
+                return symb_minsym_print_name(sym);
+        }
+        if (fn)
+                *offset = (int64_t) (addr - entry);
+        return fn;
+}
