@@ -693,7 +693,23 @@ bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret) {
 /* DW_OP_entry_value: the value register regno had when fc's function was
  * entered, from the caller frame: its own register if the ABI preserves
  * it, else the call site parameter GCC recorded in the caller. */
+static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_off, uint64_t *ret);
+
 static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
+        return call_site_value(m, regno, 0, ret);
+}
+
+/* DW_OP_GNU_parameter_ref: the value the caller passed for the callee's
+ * parameter DIE at param_off (GCC's IPA-SRA drops the parameter from the
+ * clone; the call site names it by DW_AT_call_parameter or, in GNU form,
+ * DW_AT_abstract_origin). */
+static bool parameter_ref(struct machine *m, Dwarf_Off param_off, uint64_t *ret) {
+        return call_site_value(m, UINT32_MAX, param_off, ret);
+}
+
+/* The caller's call-site value of register regno, or (param_off != 0) of
+ * that parameter DIE. */
+static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_off, uint64_t *ret) {
         const struct symb_frame_context *fc = m->fc, *caller = fc->caller;
         struct call_site_search s = { 0 };
         Dwarf_Attribute a;
@@ -704,7 +720,7 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
                 fail(m, SYMB_REASON_OPTIMIZED_OUT, "no caller frame for an entry value");
                 return false;
         }
-        if (callee_saved(regno)) {
+        if (!param_off && callee_saved(regno)) {
                 if (symb_frame_reg(caller, regno, ret))
                         return true;
                 fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
@@ -753,7 +769,14 @@ static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
 
                 if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
                         continue;
-                if (!dwarf_attr(&param, DW_AT_location, &a) || dwarf_getlocation(&a, &ops, &n) != 0 ||
+                if (param_off) {
+                        Dwarf_Die ref;
+
+                        if (!(dwarf_formref_die(dwarf_attr(&param, DW_AT_call_parameter, &a), &ref) ||
+                              dwarf_formref_die(dwarf_attr(&param, DW_AT_abstract_origin, &a), &ref)) ||
+                            dwarf_dieoffset(&ref) != param_off)
+                                continue;
+                } else if (!dwarf_attr(&param, DW_AT_location, &a) || dwarf_getlocation(&a, &ops, &n) != 0 ||
                     n != 1 || !((ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31) || ops[0].atom == DW_OP_regx) ||
                     !entry_block_reg(ops, n, &r) || r != regno)
                         continue;
@@ -1222,6 +1245,19 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                 push(m, e);
                                 break;
                         }
+                        case DW_OP_GNU_parameter_ref: {
+                                /* The operand is a CU-relative DIE offset. */
+                                Dwarf_Die cudie;
+
+                                if (!dwarf_cu_die(m->cu, &cudie, NULL, NULL, NULL, NULL, NULL, NULL)) {
+                                        fail(m, SYMB_REASON_ERROR, "DW_OP_GNU_parameter_ref outside a CU");
+                                        break;
+                                }
+                                if (parameter_ref(m, dwarf_dieoffset(&cudie) - dwarf_cuoffset(&cudie) + op->number,
+                                                  &v))
+                                        push_u(m, v);
+                                break;
+                        }
                         case DW_OP_const_type:
                         case DW_OP_GNU_const_type: {
                                 Dwarf_Attribute r;
@@ -1293,7 +1329,6 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                         case DW_OP_call_ref:
                         case DW_OP_form_tls_address:
                         case DW_OP_GNU_push_tls_address:
-                        case DW_OP_GNU_parameter_ref:
                         case DW_OP_GNU_variable_value:
                         default:
                                 fail(m, SYMB_REASON_NOT_IMPLEMENTED, "DWARF operation 0x%x", op_code);
