@@ -10,6 +10,7 @@
  * also builds it with clang, which writes no .debug_aranges. The line
  * marked CRASH-HERE is where frame 0 must point. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,12 +36,42 @@ struct login {
 
 static int *volatile null_ptr;
 static pthread_barrier_t all_up;
+#define MAX_IDLE 64
+static volatile pid_t idle_tids[MAX_IDLE];
+static volatile int idle_started;
 
 static void *idle_main(void *arg) {
+        int k = __atomic_fetch_add(&idle_started, 1, __ATOMIC_SEQ_CST);
+
+        if (k < MAX_IDLE)
+                idle_tids[k] = gettid();
         pthread_barrier_wait(&all_up);
         for (;;)
                 pause();
         return arg;
+}
+
+/* Until every idle thread sits in pause(): the dump and the kernel's core
+ * are taken one after the other, and a thread still leaving the barrier
+ * would be in another place in each. */
+NOINLINE static void wait_idle(int threads) {
+        for (int i = 0; i < threads && i < MAX_IDLE; i++)
+                for (int tries = 0; tries < 10000; tries++) {
+                        char path[64], buf[32] = { 0 };
+                        FILE *f;
+
+                        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int) idle_tids[i]);
+                        f = fopen(path, "r");
+                        if (f) {
+                                size_t n = fread(buf, 1, sizeof buf - 1, f);
+
+                                fclose(f);
+                                buf[n] = 0;
+                        }
+                        if (strncmp(buf, "34 ", 3) == 0)
+                                break;
+                        usleep(1000);
+                }
 }
 
 INLINE void store_inner(int value) {
@@ -70,8 +101,10 @@ NOINLINE static int run(int threads) {
                 if (pthread_create(&t, NULL, idle_main, NULL) != 0)
                         return 2;
         }
-        if (threads > 0)
+        if (threads > 0) {
                 pthread_barrier_wait(&all_up);
+                wait_idle(threads);
+        }
         r = check_login(&creds, session_cookie[0] ? "tok-123" : "");
         __asm__ volatile("" ::: "memory");      /* keep this frame: no tail call */
         return r + (int) strlen(session_cookie);
