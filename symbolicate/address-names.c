@@ -140,11 +140,17 @@ static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
         int n;
 
         /* The module's file (report.c keeps it as the module's userdata)
-         * finds CUs without .debug_aranges too (clang's default). */
-        if (dwfl_module_info(m, &ud, NULL, NULL, NULL, NULL, NULL, NULL) && ud && *ud &&
-            dwfl_module_getdwarf(m, &bias) && symb_file_cu(*ud, addr - bias, &cu_mem))
-                cu = &cu_mem;
-        else
+         * has its Dwarf open for the context's life, and finds CUs without
+         * .debug_aranges too (clang's default). Never libdwfl's own Dwarf
+         * for the module: each dump's Dwfl would open it again and
+         * decompress the whole debug info (libc6-dbg's is zlib-compressed:
+         * 14 ms a dump). The bias is the main file's (dwfl_module_getelf
+         * only lends the cached Elf); the debug file has the same
+         * addresses. */
+        if (dwfl_module_info(m, &ud, NULL, NULL, NULL, NULL, NULL, NULL) && ud && *ud) {
+                if (dwfl_module_getelf(m, &bias) && symb_file_cu(*ud, addr - bias, &cu_mem))
+                        cu = &cu_mem;
+        } else
                 cu = dwfl_module_addrdie(m, addr, &bias);
         if (!cu)
                 return NULL;

@@ -80,6 +80,7 @@ void symb_file_free(struct symb_file *f) {
         free(f->problem);
         free(f->cus);
         free(f->syms);
+        free(f->by_name);
         symb_file_scopes_clear(f, false);
         free(f);
 }

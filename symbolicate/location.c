@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "location.h"
+#include "symb-internal.h"
 
 /* drgn allows 10000 operations; an expression from a compiler has a few
  * dozen, a hostile one may loop with DW_OP_skip. */
@@ -581,7 +582,19 @@ static const char *die_link_name(Dwarf_Die *d) {
 
 /* The runtime address of an ELF function symbol of mod named name. */
 static bool symbol_entry(Dwfl_Module *mod, const char *name, uint64_t *ret) {
-        int n = dwfl_module_getsymtab(mod);
+        void **ud = NULL;
+        GElf_Addr bias, a;
+        int n;
+
+        /* The symbol table of the module's file, cached for the context
+         * (report.c keeps the file as the module's userdata). */
+        if (name && dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL) && ud && *ud) {
+                if (!dwfl_module_getelf(mod, &bias) || !symb_file_symbol_named(*ud, name, &a))
+                        return false;
+                *ret = a + bias;
+                return true;
+        }
+        n = dwfl_module_getsymtab(mod);
 
         if (!name || n <= 0 || n > MAX_SYMBOL_SCAN)
                 return false;

@@ -79,6 +79,7 @@ struct symb_file {
         bool syms_built;                /* symbols.c */
         struct symb_sym *syms;
         size_t n_syms;
+        struct symb_sym **by_name;      /* symbols.c: syms sorted by name */
 
         struct symb_scopes **scopes;    /* scopes.c: open addressing by address */
         size_t scopes_cap, n_scopes;
@@ -122,6 +123,9 @@ bool symb_file_cu(struct symb_file *f, Dwarf_Addr a, Dwarf_Die *ret);
 /* symbols.c: the ELF symbol covering main-file address a, and its start
  * in *ret_addr; NULL if none. The name lives as long as the context. */
 const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_addr);
+
+/* symbols.c: the main-file address of the function symbol named name. */
+bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr);
 
 /* scopes.c: the cached scopes at DWARF address a (NULL: no DWARF or out of
  * memory), valid until symb_file_scopes_clear(). */

@@ -5,6 +5,7 @@
  * Dwfl: a daemon symbolicating hundreds of dumps a second cannot afford
  * that. The table comes from .symtab (the file's own, else the separate
  * debug file's) or, in a stripped file with no debug file, .dynsym. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "symb-internal.h"
@@ -131,4 +132,43 @@ const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_ad
                         return v[j].name;
                 }
         return NULL;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        const struct symb_sym *const *x = a, *const *y = b;
+
+        return strcmp((*x)->name, (*y)->name);
+}
+
+/* Call sites name their targets by declaration: looked up per call site,
+ * so by binary search in a table sorted once per file, not by a scan of
+ * libdwfl's symbol table per lookup. */
+bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr) {
+        size_t lo = 0, hi;
+
+        if (!f->syms_built)
+                build(f);
+        if (!f->by_name && f->n_syms > 0) {
+                f->by_name = malloc(f->n_syms * sizeof(*f->by_name));
+                if (!f->by_name)
+                        return false;
+                for (size_t i = 0; i < f->n_syms; i++)
+                        f->by_name[i] = &f->syms[i];
+                qsort(f->by_name, f->n_syms, sizeof(*f->by_name), name_cmp);
+        }
+        hi = f->n_syms;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(f->by_name[mid]->name, name);
+
+                if (c == 0) {
+                        *ret_addr = f->by_name[mid]->addr;
+                        return true;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
 }
