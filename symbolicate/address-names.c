@@ -20,22 +20,6 @@
  * scan below is linear, so it is skipped beyond this. */
 #define MAX_ALIAS_SCAN 200000
 
-static bool is_cxx_cu(Dwarf_Die *die) {
-        Dwarf_Die cu;
-
-        if (!dwarf_diecu(die, &cu, NULL, NULL))
-                return false;
-        switch (dwarf_srclang(&cu)) {
-        case DW_LANG_C_plus_plus:
-        case DW_LANG_C_plus_plus_03:
-        case DW_LANG_C_plus_plus_11:
-        case DW_LANG_C_plus_plus_14:
-                return true;
-        default:
-                return false;
-        }
-}
-
 /* A parameter type as gdb's canonical C++ names spell it (the demangler's
  * style, which is what cp_canonicalize_string gives): "const char *" ->
  * "char const*", "char **" -> "char**". Leading qualifiers move after the
@@ -78,7 +62,7 @@ static char *function_print_name(Dwarf_Die *fn) {
         bool first = true;
         FILE *f;
 
-        if (!is_cxx_cu(fn))
+        if (!symb_die_is_cxx(fn))
                 return symb_die_function_name(fn);
         if (dwarf_attr_integrate(fn, DW_AT_linkage_name, &a) || dwarf_attr_integrate(fn, DW_AT_MIPS_linkage_name, &a))
                 linkage = dwarf_formstring(&a);

@@ -703,25 +703,11 @@ bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret) {
         return s.ok;
 }
 
-/* DW_OP_entry_value: the value register regno had when fc's function was
- * entered, from the caller frame: its own register if the ABI preserves
- * it, else the call site parameter GCC recorded in the caller. */
-static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_off, uint64_t *ret);
-
-static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
-        return call_site_value(m, regno, 0, ret);
-}
-
-/* DW_OP_GNU_parameter_ref: the value the caller passed for the callee's
- * parameter DIE at param_off (GCC's IPA-SRA drops the parameter from the
- * clone; the call site names it by DW_AT_call_parameter or, in GNU form,
- * DW_AT_abstract_origin). */
-static bool parameter_ref(struct machine *m, Dwarf_Off param_off, uint64_t *ret) {
-        return call_site_value(m, UINT32_MAX, param_off, ret);
-}
-
-/* The caller's call-site value of register regno, or (param_off != 0) of
- * that parameter DIE. */
+/* What the caller passed: for a register regno (param_off 0), the value it
+ * had when fc's function was entered, from the caller frame: its own
+ * register if the ABI preserves it, else the call site parameter GCC
+ * recorded in the caller; for param_off, the call site parameter for that
+ * parameter DIE. */
 static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_off, uint64_t *ret) {
         const struct symb_frame_context *fc = m->fc, *caller = fc->caller;
         struct call_site_search s = { 0 };
@@ -830,6 +816,19 @@ static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_o
         } while (dwarf_siblingof(&param, &param) == 0);
         fail(m, SYMB_REASON_OPTIMIZED_OUT, NULL);
         return false;
+}
+
+/* DW_OP_entry_value of register regno. */
+static bool entry_value(struct machine *m, unsigned regno, uint64_t *ret) {
+        return call_site_value(m, regno, 0, ret);
+}
+
+/* DW_OP_GNU_parameter_ref: the value the caller passed for the callee's
+ * parameter DIE at param_off (GCC's IPA-SRA drops the parameter from the
+ * clone; the call site names it by DW_AT_call_parameter or, in GNU form,
+ * DW_AT_abstract_origin). */
+static bool parameter_ref(struct machine *m, Dwarf_Off param_off, uint64_t *ret) {
+        return call_site_value(m, UINT32_MAX, param_off, ret);
 }
 
 /* ---- the machine ---- */

@@ -13,7 +13,7 @@
 /* Declarations nest deeper than this only in machine-made code. */
 #define MAX_ORIGIN_HOPS 8
 
-static bool is_cxx(Dwarf_Die *die) {
+bool symb_die_is_cxx(Dwarf_Die *die) {
         Dwarf_Die cu;
 
         if (!dwarf_diecu(die, &cu, NULL, NULL))
@@ -86,7 +86,7 @@ char *symb_die_function_name(Dwarf_Die *die) {
         name = dwarf_diename(&cur);
         if (!name)
                 return from_linkage_name(die);
-        if (!is_cxx(&cur)) {
+        if (!symb_die_is_cxx(&cur)) {
                 /* gdb keeps C symbols in their linkage form
                  * (store_sym_names_in_linkage_form_p): glibc's read is
                  * "__GI___libc_read", from its asm name. */

@@ -224,6 +224,9 @@ char *symb_demangle(const char *name);
  * ("ns::Class::method", "main"), malloc'ed; NULL if it has none. */
 char *symb_die_function_name(Dwarf_Die *die);
 
+/* names.c: whether die's compilation unit is C++. */
+bool symb_die_is_cxx(Dwarf_Die *die);
+
 /* minsym-names.c: an ELF symbol's name as gdb prints it: C++ demangled
  * with parameters, else GNAT-decoded where gdb's Ada sniffer claims it
  * ("args.1" -> "args", "f.x" -> "f[x]"), else as it is; malloc'ed. */

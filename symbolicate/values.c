@@ -28,7 +28,6 @@
 /* Type names and chains of typedefs in hostile DWARF. */
 #define MAX_TYPE_CHAIN 64
 
-
 /* ---- a growing string ---- */
 
 struct sb {
