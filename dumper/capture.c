@@ -198,6 +198,7 @@ static int build(struct capture *c) {
         choose_memory_source(c);
         c->regions.r = proto_buf_reserve(&c->scratch, CAPTURE_MAX_REGIONS * sizeof(struct region), 8, NULL);
         c->regions.max = c->regions.r ? CAPTURE_MAX_REGIONS : 0;
+        capture_plan_tls(c);
         capture_plan_memory(c);
         r = capture_write_memory(c, &rva, &size);
         if (r < 0)
@@ -206,6 +207,9 @@ static int build(struct capture *c) {
         if (r < 0)
                 return r;
         r = capture_write_dso_debug(c);
+        if (r < 0)
+                return r;
+        r = capture_write_tls(c);
         if (r < 0)
                 return r;
         capture_read_process_files(c);

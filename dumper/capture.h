@@ -34,6 +34,7 @@ struct dumper_thread {
         uint64_t stack_lo, stack_hi, top_lo, top_hi;
         uint32_t stack_rva;             /* where [stack_lo, stack_hi) is in the dump */
         uint32_t context_rva;
+        uint64_t dtv;                   /* glibc's DTV of the thread, 0 unknown (tls.c) */
 };
 
 struct capture_text {
@@ -71,6 +72,11 @@ struct capture {
         char comm[17];
         /* /proc/PID files, read while the process still exists. */
         struct capture_text status, cmdline, auxv, environ;
+
+        /* tls.c: the modules with thread-local storage. */
+        struct proto_tls_module *tls;   /* in scratch */
+        size_t n_tls;
+        uint16_t dtv_entry_size, dtv_pointer_offset;
 };
 
 /* threads.c */
@@ -80,6 +86,12 @@ void capture_release_threads(struct capture *c);
 /* memory.c */
 void capture_plan_memory(struct capture *c);
 int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_size);
+
+/* tls.c: each module's TLS block (link map fields, each thread's DTV),
+ * planned with the memory (the DTVs go into it) and written as
+ * PROTO_STREAM_TLS. */
+void capture_plan_tls(struct capture *c);
+int capture_write_tls(struct capture *c);
 
 /* modules.c */
 int capture_write_modules(struct capture *c);

@@ -295,6 +295,7 @@ int capture_write_crashd_streams(struct capture *c) {
                 safe_strlcpy(ti[i].name, t->name, sizeof(ti[i].name));
                 ti[i].fs_base = t->regs.fs_base;
                 ti[i].gs_base = t->regs.gs_base;
+                ti[i].dtv = t->dtv;
                 if (t->xstate && t->xstate_size) {
                         ti[i].xstate_rva = (uint32_t) (uintptr_t) t->xstate;
                         ti[i].xstate_size = t->xstate_size;

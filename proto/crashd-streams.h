@@ -14,6 +14,7 @@
 #define PROTO_STREAM_THREAD_INFO  UINT32_C(0x43520002)
 #define PROTO_STREAM_TAGS         UINT32_C(0x43520003)
 #define PROTO_STREAM_BREADCRUMBS  UINT32_C(0x43520004)
+#define PROTO_STREAM_TLS          UINT32_C(0x43520005)
 
 #define PROTO_CRASH_INFO_VERSION  1
 
@@ -49,7 +50,7 @@ enum proto_context_source {
         PROTO_CONTEXT_SIGNAL   = 4,     /* the thread's own signal handler, parked before the fork */
 };
 
-#define PROTO_THREAD_INFO_VERSION 1
+#define PROTO_THREAD_INFO_VERSION 2     /* 2: dtv */
 
 /* PROTO_STREAM_THREAD_INFO: this header, then count entries of entry_size
  * bytes each (at least sizeof(struct proto_thread_info)). */
@@ -70,7 +71,8 @@ struct proto_thread_info {
         uint64_t fs_base, gs_base;
         uint32_t xstate_size;           /* bytes of the XSAVE image at xstate_rva, 0 if none */
         uint32_t xstate_rva;            /* the kernel's XSAVE layout (fxsave + header + extended) */
-        uint64_t reserved[5];           /* fields add up to 56; room to 96 */
+        uint64_t dtv;                   /* v2: the thread's dynamic thread vector (glibc), 0 unknown */
+        uint64_t reserved[4];           /* fields add up to 64; room to 96 */
 };
 static_assert(sizeof(struct proto_thread_info) == 96, "on-disk ABI");
 
@@ -98,3 +100,27 @@ struct proto_breadcrumb {
         char message[PROTO_BREADCRUMB_MESSAGE_MAX]; /* NUL-terminated */
 };
 static_assert(sizeof(struct proto_breadcrumb) == 256, "on-disk ABI");
+
+/* PROTO_STREAM_TLS: where each module's thread-local storage block is, in
+ * glibc's terms (what gdb reads through libthread_db). A module's block in
+ * a thread is at fs_base - tls_offset when the module has static TLS, else
+ * at the thread's DTV entry modid (proto_thread_info.dtv, whose entries
+ * from -1 up to the highest modid are in the memory list: entry -1 holds
+ * their count). This header, then count entries of entry_size bytes. */
+#define PROTO_TLS_VERSION 1
+
+struct proto_tls_header {
+        uint32_t version;               /* PROTO_TLS_VERSION */
+        uint32_t count;
+        uint32_t entry_size;            /* at least sizeof(struct proto_tls_module) */
+        uint16_t dtv_entry_size;        /* bytes per DTV entry (dtv_t) */
+        uint16_t dtv_pointer_offset;    /* of the block's address in an entry */
+};
+static_assert(sizeof(struct proto_tls_header) == 16, "on-disk ABI");
+
+struct proto_tls_module {
+        uint64_t l_addr, l_ld;          /* the link map's: l_ld lies in the module */
+        uint64_t modid;                 /* l_tls_modid, >= 1 */
+        uint64_t tls_offset;            /* l_tls_offset: 0 none yet, -1 dynamic only */
+};
+static_assert(sizeof(struct proto_tls_module) == 32, "on-disk ABI");

@@ -554,6 +554,40 @@ static int parse_thread_info(struct ctx *c, const struct md_location *loc) {
         return r;
 }
 
+static int parse_tls(struct ctx *c, const struct md_location *loc) {
+        struct proto_dump *d = c->d;
+        struct proto_tls_header h;
+        uint64_t need, rva;
+
+        if (loc->data_size < sizeof(h))
+                return fail(c, -EBADMSG, "TLS: the stream has %u bytes, needs %zu", loc->data_size, sizeof(h));
+        copy_at(d, loc->rva, &h, sizeof(h));
+        if (h.version < 1)
+                return fail(c, -EBADMSG, "TLS: version %u", h.version);
+        if (h.entry_size < sizeof(struct proto_tls_module))
+                return fail(c, -EBADMSG, "TLS: entries of %u bytes, need at least %zu",
+                            h.entry_size, sizeof(struct proto_tls_module));
+        if (h.dtv_entry_size < 8 || h.dtv_pointer_offset > h.dtv_entry_size - 8)
+                return fail(c, -EBADMSG, "TLS: DTV entries of %u bytes with the pointer at %u",
+                            h.dtv_entry_size, h.dtv_pointer_offset);
+        need = sizeof(h) + (uint64_t) h.count * h.entry_size;
+        if (need > loc->data_size)
+                return fail(c, -EBADMSG, "TLS: %u entries of %u bytes need %llu bytes but the stream has %u",
+                            h.count, h.entry_size, (unsigned long long) need, loc->data_size);
+        if (h.count == 0)
+                return 0;
+        d->tls_modules = calloc(h.count, sizeof(*d->tls_modules));
+        if (!d->tls_modules)
+                return fail_nomem(c);
+        rva = (uint64_t) loc->rva + sizeof(h);
+        for (uint32_t i = 0; i < h.count; i++)
+                copy_at(d, rva + (uint64_t) i * h.entry_size, &d->tls_modules[i], sizeof(d->tls_modules[i]));
+        d->n_tls_modules = h.count;
+        d->dtv_entry_size = h.dtv_entry_size;
+        d->dtv_pointer_offset = h.dtv_pointer_offset;
+        return 0;
+}
+
 static int parse_tags(struct ctx *c, const struct md_location *loc) {
         struct proto_dump *d = c->d;
         uint32_t count, entry_size;
@@ -656,6 +690,7 @@ enum kind {
         K_THREAD_INFO,
         K_TAGS,
         K_BREADCRUMBS,
+        K_TLS,
         K_MAX,
 };
 
@@ -678,6 +713,7 @@ static int kind_of(uint32_t type) {
         case PROTO_STREAM_THREAD_INFO:    return K_THREAD_INFO;
         case PROTO_STREAM_TAGS:           return K_TAGS;
         case PROTO_STREAM_BREADCRUMBS:    return K_BREADCRUMBS;
+        case PROTO_STREAM_TLS:            return K_TLS;
         default:                          return -1;
         }
 }
@@ -773,6 +809,8 @@ static int parse_file(struct ctx *c) {
                 r = parse_breadcrumbs(c, LOC(K_BREADCRUMBS));
         if (r >= 0 && have[K_DSO_DEBUG])
                 r = parse_dso_debug(c, LOC(K_DSO_DEBUG));
+        if (r >= 0 && have[K_TLS])
+                r = parse_tls(c, LOC(K_TLS));
         if (r < 0)
                 return r;
         d->cpu_info = blob_of(d, LOC(K_CPU_INFO));
@@ -1066,6 +1104,7 @@ void proto_dump_free(struct proto_dump *d) {
         free(d->streams);
         free(d->tags);
         free(d->breadcrumbs);
+        free(d->tls_modules);
         free(d->os_version);
         free(d->file);
         free(d);

@@ -94,6 +94,10 @@ struct proto_dump {
         struct md_raw_debug dso_debug;
         struct proto_link_map *link_maps;
         size_t n_link_maps;
+
+        struct proto_tls_module *tls_modules;   /* PROTO_STREAM_TLS; owned */
+        size_t n_tls_modules;
+        uint16_t dtv_entry_size, dtv_pointer_offset;
 };
 
 /* Parses data (copied; the caller keeps it). On failure returns a negative

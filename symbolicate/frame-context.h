@@ -44,4 +44,8 @@ struct symb_frame_context {
         const struct symb_frame_context *caller;  /* the next outer physical frame, or NULL */
         symb_read_fn read;
         void *read_userdata;
+        /* The thread's TLS blocks (tls.c); NULL: thread-local variables
+         * are unavailable. */
+        const struct proto_dump *dump;
+        const struct proto_thread *thread;
 };

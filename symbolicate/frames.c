@@ -41,6 +41,8 @@ static void phys_fill(struct symb_dump_state *s, const struct symb_phys_frame *f
         fc->read = symb_read_memory;
         fc->read_userdata = s;
         fc->dwfl = s->dwfl;     /* pointers into any module are named */
+        fc->dump = s->d;
+        fc->thread = &s->d->threads[s->walk_thread];
         p->dm = symb_module_at(s, fc->lookup_pc);
         if (!p->dm || !p->dm->mod)
                 return;

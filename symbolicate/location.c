@@ -1340,7 +1340,23 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                         case DW_OP_call4:
                         case DW_OP_call_ref:
                         case DW_OP_form_tls_address:
-                        case DW_OP_GNU_push_tls_address:
+                        case DW_OP_GNU_push_tls_address: {
+                                /* The offset in the module's TLS block of
+                                 * this thread (tls.c). */
+                                const char *why = NULL;
+                                uint64_t off, block;
+                                enum symb_reason r;
+
+                                if (!pop_generic(m, &off))
+                                        break;
+                                r = symb_tls_block(fc, &block, &why);
+                                if (r != SYMB_REASON_NONE) {
+                                        fail(m, r, "%s", why);
+                                        break;
+                                }
+                                push_u(m, block + off);
+                                break;
+                        }
                         case DW_OP_GNU_variable_value:
                         default:
                                 fail(m, SYMB_REASON_NOT_IMPLEMENTED, "DWARF operation 0x%x", op_code);

@@ -112,3 +112,10 @@ bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret);
  * symbol of its linkage name or name (a declaration, or the abstract
  * origin of an out-of-line copy). */
 bool symb_function_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint64_t *ret);
+
+/* The address of the thread-local storage block of fc->module in fc's
+ * thread (what DW_OP_form_tls_address adds its offset to), the way
+ * glibc's libthread_db finds it for gdb: fs_base - l_tls_offset for a
+ * module with static TLS, else the thread's DTV entry. Returns 0 with
+ * *ret set, or why it cannot, with a message in why. */
+enum symb_reason symb_tls_block(const struct symb_frame_context *fc, uint64_t *ret, const char **why);

@@ -114,7 +114,10 @@ NOINLINE static void worker_block(struct worker_arg *arg, int depth, double fact
         double scaled = arg->weight * factor;
         const char *greeting = arg->id == 1 ? "hello from one" : "hello from two";
         enum perm access = arg->id == 1 ? P_READ | P_WRITE : P_EXEC;
+        /* Thread-local: each worker's own (DW_OP_form_tls_address). */
+        static __thread long worker_tls;
 
+        worker_tls = 100L * arg->id;
         sem_post(&ready);
         for (;;) {
                 pause();
@@ -123,6 +126,7 @@ NOINLINE static void worker_block(struct worker_arg *arg, int depth, double fact
                 KEEP(greeting);
                 KEEP(access);
                 KEEP(depth);
+                KEEP(worker_tls);
         }
 }
 
@@ -268,6 +272,7 @@ static int checksum(const unsigned char *data, int n) {
 NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction, char initial, const char *text,
                                binop_fn fn, enum level lvl) {
         static int calls;
+        static __thread int tls_calls = 40;     /* the crashing thread's */
         struct flags fl = { .ready = 1, .mode = 5, .delta = -7, .on = true, .wide = 123456 };
         union number num = { .f = 1.5f };
         struct mixed mx = { .c = 'x', .s = -300, .l = 1234567890123L, .d = 0.1, .inner = { 7, 8 }, .ui = 0x41424344 };
@@ -290,6 +295,7 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
         int sum;
 
         calls++;
+        tls_calls += 2;
         point_t pt = { 3, 4 };
         if (crash_by_abort)
                 paint_stack();
@@ -321,6 +327,7 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
         KEEP(odd);
         KEEP(hue);
         KEEP(result);
+        KEEP(tls_calls);
         KEEP(pt);
         KEEP(shape);
         KEEP(ratio);

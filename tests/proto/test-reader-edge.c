@@ -296,6 +296,47 @@ static void test_tags_breadcrumbs(void **state) {
         mk_parse(&m, "breadcrumbs: the stream has 3 bytes, too few for its header");
 }
 
+/* The TLS stream: larger entries from a newer writer read; a DTV layout
+ * the symbolicator could not index, or entries past the stream, are
+ * refused. */
+static void test_tls(void **state) {
+        uint8_t stream[16 + 2 * 40] = {};
+        struct proto_tls_header h = { .version = 1, .count = 2, .entry_size = 40,
+                                      .dtv_entry_size = 16, .dtv_pointer_offset = 0 };
+        struct proto_tls_module e = { .l_addr = 0x1000, .l_ld = 0x3e00, .modid = 1, .tls_offset = 0x10 };
+        struct proto_dump *d;
+        struct mk m;
+
+        memcpy(stream, &h, sizeof(h));
+        memcpy(stream + 16, &e, sizeof(e));
+        e.modid = 2;
+        e.tls_offset = UINT64_MAX;
+        memcpy(stream + 16 + 40, &e, sizeof(e));
+        mk_begin(&m);
+        mk_stream(&m, PROTO_STREAM_TLS, stream, sizeof(stream));
+        d = mk_parse(&m, NULL);
+        assert_int_equal(d->n_tls_modules, 2);
+        assert_int_equal(d->dtv_entry_size, 16);
+        assert_int_equal(d->tls_modules[0].l_ld, 0x3e00);
+        assert_int_equal(d->tls_modules[0].tls_offset, 0x10);
+        assert_int_equal(d->tls_modules[1].modid, 2);
+        assert_true(d->tls_modules[1].tls_offset == UINT64_MAX);
+        proto_dump_free(d);
+
+        h.dtv_pointer_offset = 12;
+        memcpy(stream, &h, sizeof(h));
+        mk_begin(&m);
+        mk_stream(&m, PROTO_STREAM_TLS, stream, sizeof(stream));
+        mk_parse(&m, "TLS: DTV entries of 16 bytes with the pointer at 12");
+
+        h.dtv_pointer_offset = 0;
+        h.count = 3;
+        memcpy(stream, &h, sizeof(h));
+        mk_begin(&m);
+        mk_stream(&m, PROTO_STREAM_TLS, stream, sizeof(stream));
+        mk_parse(&m, "TLS: 3 entries of 40 bytes need 136 bytes but the stream has 96");
+}
+
 static void test_modules(void **state) {
         struct md_module mod[6] = {};
         uint8_t cv[4 + 100];
@@ -460,6 +501,7 @@ int main(void) {
                 cmocka_unit_test(test_thread_info),
                 cmocka_unit_test(test_crash_info),
                 cmocka_unit_test(test_tags_breadcrumbs),
+                cmocka_unit_test(test_tls),
                 cmocka_unit_test(test_modules),
                 cmocka_unit_test(test_aliased_strings),
                 cmocka_unit_test(test_directory_order),
