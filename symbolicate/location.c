@@ -1335,10 +1335,6 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                         push(m, e);
                                 }
                                 break;
-                        case DW_OP_push_object_address:
-                        case DW_OP_call2:
-                        case DW_OP_call4:
-                        case DW_OP_call_ref:
                         case DW_OP_form_tls_address:
                         case DW_OP_GNU_push_tls_address: {
                                 /* The offset in the module's TLS block of
@@ -1357,6 +1353,10 @@ static void eval_ops(struct machine *m, const Dwarf_Op *ops, size_t n_ops) {
                                 push_u(m, block + off);
                                 break;
                         }
+                        case DW_OP_push_object_address:
+                        case DW_OP_call2:
+                        case DW_OP_call4:
+                        case DW_OP_call_ref:
                         case DW_OP_GNU_variable_value:
                         default:
                                 fail(m, SYMB_REASON_NOT_IMPLEMENTED, "DWARF operation 0x%x", op_code);
