@@ -3,6 +3,8 @@
  * it lives in memory the child maps for itself. */
 #pragma once
 
+#include <elf.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -93,7 +95,16 @@ int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_siz
 void capture_plan_tls(struct capture *c);
 int capture_write_tls(struct capture *c);
 
-/* modules.c */
+/* modules.c: an ELF image in the process's memory, its program headers
+ * and load bias; false when base holds no 64-bit ELF header. */
+#define CAPTURE_MAX_PHDRS 64
+struct capture_elf {
+        Elf64_Phdr phdrs[CAPTURE_MAX_PHDRS];
+        size_t n_phdrs;
+        uint64_t bias;
+        uint64_t image_end;             /* page end of the last PT_LOAD's memory */
+};
+bool capture_read_elf(struct capture *c, uint64_t base, struct capture_elf *ret);
 int capture_write_modules(struct capture *c);
 int capture_write_dso_debug(struct capture *c);
 

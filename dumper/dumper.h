@@ -40,7 +40,8 @@ struct dumper_config {
         size_t stack_crashed_max;       /* bytes of the crashing thread's stack */
         size_t stack_other_max;         /* bytes of every other thread's stack */
         size_t indirect_max;            /* bytes of memory that pointers lead to */
-        size_t globals_max;             /* bytes of the executable's .data/.bss */
+        size_t globals_max;             /* bytes of the executable's writable segments */
+        size_t lib_globals_max;         /* bytes of the libraries' writable segments */
         size_t dump_max;                /* raw dump size cap */
         int test_fault;                 /* CRASHD_TEST_FAULT: make the dumper fail, for tests */
 };

@@ -10,9 +10,11 @@
  *   - 256 bytes at each stack word that points into readable, non-code
  *     memory (heap strings and structs, globals, read-only data), and one
  *     more level from heap chunks found that way, innermost frames first;
- *   - the main executable's writable data (globals, static locals).
- * The environment strings at the top of the main stack are blanked unless
+ *   - every module's writable data (globals, static locals), RELRO and
+ *     the whole .bss included: the executable's, then the libraries'.
+ * The environment strings at the top of the main stack are left out unless
  * CRASHD_CAPTURE_ENV=1. Runs in the child; async-signal-safe. */
+#include <elf.h>
 #include <errno.h>
 #include <sys/uio.h>
 #include <limits.h>
@@ -141,43 +143,80 @@ static void scan_words(struct capture *c, uint64_t lo, uint64_t hi, struct chunk
         }
 }
 
-/* The program's own writable data (.data, .bss): its globals and static
- * locals, whose current values no file holds. Only the main executable's,
- * within CRASHD_GLOBALS_MAX: libraries' data is large and rarely asked for;
- * what the stacks point at there is taken anyway. */
+/* Adds the readable parts of [start, end) (mapping by mapping), at most
+ * *left bytes; returns false when the budget ran out. */
+static bool add_readable(struct capture *c, uint64_t start, uint64_t end, uint64_t *left) {
+        const struct dumper_mapping *m = maps_find(&c->maps, start);
+
+        if (!m)
+                m = maps_next(&c->maps, start);
+        for (; m && m < c->maps.m + c->maps.n && m->start < end && *left; m++) {
+                uint64_t a = m->start > start ? m->start : start, b = m->end < end ? m->end : end;
+
+                if (!(m->perms & MAP_R) || b <= a)
+                        continue;
+                if (b - a > *left)
+                        b = a + *left;
+                *left -= region_add(&c->regions, a, b);
+        }
+        return *left > 0;
+}
+
+/* Each module's writable segments as the ELF program headers give them:
+ * .data.rel.ro and .got (RELRO: read-only by now, but relocated here, so
+ * no file holds these bytes), .data, and .bss to its very end (past the
+ * file's last page, in an anonymous mapping). Their globals and static
+ * locals have their current values nowhere else. The main executable's
+ * within CRASHD_GLOBALS_MAX, first; the libraries' within
+ * CRASHD_LIB_GLOBALS_MAX, in load order (libc's state is in there),
+ * without RELRO. */
 static void plan_globals(struct capture *c) {
         char exe[PATH_MAX], link[64], num[24];
-        uint64_t left = c->config->globals_max;
+        uint64_t exe_left = c->config->globals_max, lib_left = c->config->lib_globals_max;
+        uint64_t self = (uint64_t) (uintptr_t) &dumper_rt;
         ssize_t n;
-        bool in_exe = false;
 
         safe_strlcpy(link, "/proc/", sizeof(link));
         safe_fmt_u64(num, (uint64_t) c->proc_pid);
         safe_strlcat(link, num, sizeof(link));
         safe_strlcat(link, "/exe", sizeof(link));
         n = readlink(link, exe, sizeof(exe) - 1);
-        if (n <= 0)
-                return;
-        exe[n] = 0;
-        for (size_t i = 0; i < c->maps.n && left; i++) {
-                const struct dumper_mapping *m = &c->maps.m[i];
-                uint64_t end;
+        exe[n > 0 ? n : 0] = 0;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < c->maps.n; i++) {
+                        const struct dumper_mapping *m = &c->maps.m[i];
+                        bool is_exe = exe[0] && mapping_path_is(m, exe);
+                        uint64_t *left = pass == 0 ? &exe_left : &lib_left;
+                        struct capture_elf e;
 
-                if (m->path_len)
-                        in_exe = mapping_path_is(m, exe);
-                /* .bss past the file's end is the anonymous mapping that
-                 * follows the executable's last file mapping. */
-                else if (!in_exe)
-                        continue;
-                if (!in_exe || (m->perms & (MAP_R | MAP_W)) != (MAP_R | MAP_W))
-                        continue;
-                end = m->end - m->start > left ? m->start + left : m->end;
-                left -= region_add(&c->regions, m->start, end);
-                if (!m->path_len)
-                        in_exe = false;
-        }
-        if (!left)
-                c->flags |= PROTO_CRASH_BUDGET_HIT;
+                        /* A module starts where its file's first page is.
+                         * Not ours: the dumper's state says nothing of the
+                         * program's. */
+                        if (m->offset != 0 || m->inode == 0 || m->path_len < 2 || m->path[0] != '/' ||
+                            is_exe != (pass == 0) || !*left || !capture_read_elf(c, m->start, &e) ||
+                            (self >= m->start && self < e.image_end))
+                                continue;
+                        uint64_t relro_end = 0;
+
+                        /* A library's RELRO is its GOT and tables of
+                         * pointers to its own functions: what gdb would
+                         * read there is rarely asked for, and it costs
+                         * kilobytes that hardly compress. */
+                        for (size_t k = 0; k < e.n_phdrs && pass == 1; k++)
+                                if (e.phdrs[k].p_type == PT_GNU_RELRO)
+                                        relro_end = e.bias + e.phdrs[k].p_vaddr + e.phdrs[k].p_memsz;
+                        for (size_t k = 0; k < e.n_phdrs; k++) {
+                                const Elf64_Phdr *ph = &e.phdrs[k];
+                                uint64_t start = e.bias + ph->p_vaddr, end = start + ph->p_memsz;
+
+                                if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W) || ph->p_memsz > (UINT64_C(1) << 32))
+                                        continue;
+                                if (relro_end > start && relro_end < end)
+                                        start = relro_end;
+                                if (!add_readable(c, start, end, left))
+                                        c->flags |= PROTO_CRASH_BUDGET_HIT;
+                        }
+                }
 }
 
 void capture_plan_memory(struct capture *c) {
@@ -209,18 +248,11 @@ void capture_plan_memory(struct capture *c) {
         /* One more level: what heap chunks point to (this->member->...). */
         for (i = 0; i < level2.n && c->indirect_left; i++)
                 scan_words(c, level2.r[i].start, level2.r[i].end, NULL);
-}
-
-/* Blanks the part of [addr, addr+n) that holds the environment strings. */
-static void scrub_environment(struct capture *c, uint64_t addr, uint8_t *data, uint64_t n) {
-        uint64_t a, b;
-
-        if (c->config->capture_env || c->env_end <= c->env_start)
-                return;
-        a = addr > c->env_start ? addr : c->env_start;
-        b = addr + n < c->env_end ? addr + n : c->env_end;
-        if (b > a)
-                safe_memset(data + (a - addr), 0, (size_t) (b - a));
+        /* The environment strings at the top of the main stack stay out
+         * (not zeroed: a pointer there must read as not in the dump, not
+         * as an empty string). */
+        if (!c->config->capture_env && c->env_end > c->env_start)
+                region_remove(&c->regions, c->env_start, c->env_end);
 }
 
 #define IOV_BATCH 512
@@ -288,12 +320,6 @@ int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_siz
         }
         for (i = 0; i < c->regions.n;)
                 i = read_batch(c, rvas, i);
-        for (i = 0; i < c->regions.n; i++) {
-                struct region *r = &c->regions.r[i];
-
-                if (r->end > r->start)
-                        scrub_environment(c, r->start, c->out.data + rvas[i], r->end - r->start);
-        }
 
         if (!proto_buf_reserve(&c->out, 4, 4, &list_rva))
                 return -ENOSPC;

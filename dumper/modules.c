@@ -10,31 +10,51 @@
 #include "capture.h"
 #include "safe.h"
 
-#define MAX_PHDRS 64
 #define NOTES_MAX 4096
 
-/* Finds NT_GNU_BUILD_ID in the notes of the ELF image loaded at base. */
-static size_t read_build_id(struct capture *c, uint64_t base, uint8_t *out, size_t max) {
+bool capture_read_elf(struct capture *c, uint64_t base, struct capture_elf *ret) {
         Elf64_Ehdr eh;
-        Elf64_Phdr ph[MAX_PHDRS];
-        uint64_t bias = 0, min_vaddr = UINT64_MAX;
-        uint8_t notes[NOTES_MAX];
-        size_t nph, i;
+        uint64_t min_vaddr = UINT64_MAX;
+        size_t i;
 
+        ret->n_phdrs = 0;
+        ret->bias = 0;
+        ret->image_end = 0;
         if (safe_read_memory(c->mem_pid, base, &eh, sizeof(eh)) != sizeof(eh) ||
             eh.e_ident[EI_MAG0] != ELFMAG0 || eh.e_ident[EI_MAG1] != ELFMAG1 ||
             eh.e_ident[EI_MAG2] != ELFMAG2 || eh.e_ident[EI_MAG3] != ELFMAG3 ||
             eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
-                return 0;
-        nph = eh.e_phnum < MAX_PHDRS ? eh.e_phnum : MAX_PHDRS;
-        if (safe_read_memory(c->mem_pid, base + eh.e_phoff, ph, nph * sizeof(ph[0])) !=
-            nph * sizeof(ph[0]))
-                return 0;
-        for (i = 0; i < nph; i++)
-                if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < min_vaddr)
-                        min_vaddr = ph[i].p_vaddr;
+                return false;
+        ret->n_phdrs = eh.e_phnum < CAPTURE_MAX_PHDRS ? eh.e_phnum : CAPTURE_MAX_PHDRS;
+        if (safe_read_memory(c->mem_pid, base + eh.e_phoff, ret->phdrs, ret->n_phdrs * sizeof(Elf64_Phdr)) !=
+            ret->n_phdrs * sizeof(Elf64_Phdr)) {
+                ret->n_phdrs = 0;
+                return false;
+        }
+        for (i = 0; i < ret->n_phdrs; i++)
+                if (ret->phdrs[i].p_type == PT_LOAD && ret->phdrs[i].p_vaddr < min_vaddr)
+                        min_vaddr = ret->phdrs[i].p_vaddr;
         if (eh.e_type == ET_DYN && min_vaddr != UINT64_MAX)
-                bias = base - (min_vaddr & ~(uint64_t) 4095);
+                ret->bias = base - (min_vaddr & ~(uint64_t) 4095);
+        /* Where the image ends in memory: the last segment's .bss reaches
+         * past the file's pages, into an anonymous mapping. */
+        for (i = 0; i < ret->n_phdrs; i++) {
+                const Elf64_Phdr *ph = &ret->phdrs[i];
+                uint64_t end = (ret->bias + ph->p_vaddr + ph->p_memsz + 4095) & ~(uint64_t) 4095;
+
+                if (ph->p_type == PT_LOAD && ph->p_memsz < (UINT64_C(1) << 40) && end > ret->image_end)
+                        ret->image_end = end;
+        }
+        return true;
+}
+
+/* Finds NT_GNU_BUILD_ID in the notes of the ELF image e. */
+static size_t read_build_id(struct capture *c, const struct capture_elf *e, uint8_t *out, size_t max) {
+        const Elf64_Phdr *ph = e->phdrs;
+        uint64_t bias = e->bias;
+        uint8_t notes[NOTES_MAX];
+        size_t nph = e->n_phdrs, i;
+
         for (i = 0; i < nph; i++) {
                 size_t len, off = 0;
 
@@ -68,17 +88,27 @@ static size_t read_build_id(struct capture *c, uint64_t base, uint8_t *out, size
 
 static int write_module(struct capture *c, struct md_module *mod, const char *name, size_t name_len,
                         uint64_t base, uint64_t end) {
+        struct capture_elf e;
         uint8_t id[64];
-        size_t id_len;
+        size_t id_len = 0;
         uint32_t rva;
         int r;
 
+        /* The .bss past the file's last page belongs to the module too:
+         * pointers into it are named by its symbols. Only as far as the
+         * mappings really go on (the next mapping may start sooner). */
+        if (capture_read_elf(c, base, &e)) {
+                const struct dumper_mapping *m = maps_find(&c->maps, end);
+
+                if (e.image_end > end && m && !m->path_len && m->start == end)
+                        end = e.image_end < m->end ? e.image_end : m->end;
+                id_len = read_build_id(c, &e, id, sizeof(id));
+        }
         mod->base_of_image = base;
         mod->size_of_image = end - base > UINT32_MAX ? UINT32_MAX : (uint32_t) (end - base);
         r = proto_writer_string(&c->w, name, name_len, &mod->module_name_rva);
         if (r < 0)
                 return r;
-        id_len = read_build_id(c, base, id, sizeof(id));
         if (id_len) {
                 struct md_cv_info_elf *cv = proto_buf_reserve(&c->out, 4 + id_len, 4, &rva);
 

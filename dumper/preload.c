@@ -58,6 +58,7 @@ DUMPER_LOAD_TIME static void load_config(struct dumper_config *c) {
         c->stack_other_max = env_size("CRASHD_THREAD_STACK_MAX", 64 * 1024, 1024, 64 << 20);
         c->indirect_max = env_size("CRASHD_HEAP_MAX", 128 * 1024, 0, 64 << 20);
         c->globals_max = env_size("CRASHD_GLOBALS_MAX", 64 * 1024, 0, 64 << 20);
+        c->lib_globals_max = env_size("CRASHD_LIB_GLOBALS_MAX", 128 * 1024, 0, 64 << 20);
         c->dump_max = 64 << 20;
         c->dump_dir = getenv("CRASHD_DUMP_DIR");
         if (c->dump_dir && !c->dump_dir[0])

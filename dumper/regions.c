@@ -67,6 +67,41 @@ uint64_t region_add(struct region_set *s, uint64_t start, uint64_t end) {
         return added;
 }
 
+void region_remove(struct region_set *s, uint64_t start, uint64_t end) {
+        size_t i = lower_bound(s, start + 1);
+
+        if (end <= start)
+                return;
+        while (i < s->n && s->r[i].start < end) {
+                struct region *r = &s->r[i];
+
+                if (r->end <= start) {
+                        i++;
+                } else if (r->start >= start && r->end <= end) {
+                        for (size_t k = i; k + 1 < s->n; k++)
+                                s->r[k] = s->r[k + 1];
+                        s->n--;
+                } else if (r->start < start && r->end > end) {
+                        /* Split; with no room left, the part above goes. */
+                        if (s->n < s->max) {
+                                for (size_t k = s->n; k > i + 1; k--)
+                                        s->r[k] = s->r[k - 1];
+                                s->n++;
+                                s->r[i + 1].start = end;
+                                s->r[i + 1].end = r->end;
+                        }
+                        r->end = start;
+                        return;
+                } else if (r->start < start) {
+                        r->end = start;
+                        i++;
+                } else {
+                        r->start = end;
+                        return;
+                }
+        }
+}
+
 const struct region *region_find(const struct region_set *s, uint64_t addr) {
         size_t i = lower_bound(s, addr);
 

@@ -19,6 +19,9 @@ struct region_set {
 /* Adds [start, end); returns how many bytes were not in the set before,
  * or 0 when nothing changed (also when the set is full). */
 uint64_t region_add(struct region_set *s, uint64_t start, uint64_t end);
+/* Takes [start, end) out of the set (splitting a region that holds it;
+ * when the set is full, the split-off part above end is dropped too). */
+void region_remove(struct region_set *s, uint64_t start, uint64_t end);
 /* Bytes of [start, end) already in the set. */
 uint64_t region_covered(const struct region_set *s, uint64_t start, uint64_t end);
 /* The region that contains addr, or NULL. */

@@ -15,10 +15,15 @@
  * compiler cannot see is NULL, or with "abort" as its argument by calling
  * abort() there (libc's raise chain). asm statements after the faulting
  * store keep values live at -O2, so that the optimizer leaves something to
- * recover. */
+ * recover.
+ *
+ * With CONF_PLUGIN naming conf-plugin.c built as a shared library, the
+ * crash goes through it (dlopen()ed: its static locals in a library's
+ * .data and .bss, its thread-local one in dynamic TLS). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
@@ -97,6 +102,13 @@ struct worker_arg {
 int *volatile crash_ptr;        /* NULL, but the compiler cannot know */
 char global_buf[32] = "global buffer";
 static const char rodata_msg[] = "read-only message";
+/* Large enough that its end is past the file's last page: the .bss tail
+ * is an anonymous mapping. */
+static char bss_area[32 * 1024];
+
+/* conf-plugin.c's entry, when CONF_PLUGIN names it. */
+typedef int (*plugin_call_fn)(int (*back)(int, const char *), int value, const char *why);
+static plugin_call_fn plugin_call;
 static sem_t ready;
 
 NOINLINE static int op_add(int a, int b) {
@@ -260,6 +272,12 @@ ALWAYS_INLINE void poke(int value, const char *why) {
         KEEP(doubled);
 }
 
+/* Called back from the plugin: the crash, with the plugin's frame above. */
+NOINLINE static int crash_back(int value, const char *why) {
+        poke(value, why);
+        return value;
+}
+
 /* Small and called once: GCC inlines it at -O2. */
 static int checksum(const unsigned char *data, int n) {
         int sum = 0;
@@ -273,6 +291,14 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
                                binop_fn fn, enum level lvl) {
         static int calls;
         static __thread int tls_calls = 40;     /* the crashing thread's */
+        /* Function pointers in a PIE: relocated at load, in RELRO; more
+         * of them than the memory around a register holding its address. */
+#define OPS4 op_add, op_mul, op_mul, op_add
+#define OPS16 OPS4, OPS4, OPS4, OPS4
+        static const binop_fn dispatch[96] = { OPS16, OPS16, OPS16, OPS16, OPS16, OPS16 };
+#undef OPS16
+#undef OPS4
+        char *far_bss = bss_area + sizeof bss_area - 4000;
         struct flags fl = { .ready = 1, .mode = 5, .delta = -7, .on = true, .wide = 123456 };
         union number num = { .f = 1.5f };
         struct mixed mx = { .c = 'x', .s = -300, .l = 1234567890123L, .d = 0.1, .inner = { 7, 8 }, .ui = 0x41424344 };
@@ -296,6 +322,7 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
 
         calls++;
         tls_calls += 2;
+        strcpy(far_bss, "deep in the bss");
         point_t pt = { 3, 4 };
         if (crash_by_abort)
                 paint_stack();
@@ -304,7 +331,10 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
                 int inner_local = sum + 1;
                 const char *inner_msg = rodata_msg;
 
-                poke(inner_local, inner_msg);
+                if (plugin_call)
+                        plugin_call(crash_back, inner_local, inner_msg);
+                else
+                        poke(inner_local, inner_msg);
                 KEEP(inner_msg);
                 KEEP(inner_local);
         }
@@ -328,6 +358,8 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
         KEEP(hue);
         KEEP(result);
         KEEP(tls_calls);
+        KEEP(dispatch);
+        KEEP(far_bss);
         KEEP(pt);
         KEEP(shape);
         KEEP(ratio);
@@ -439,9 +471,33 @@ NOINLINE static int start_workers(void) {
         return 5;
 }
 
+/* Its own frame, gone before the crash: the path points into the
+ * environment, which dumps leave out. */
+NOINLINE static bool load_plugin(void) {
+        const char *path = getenv("CONF_PLUGIN");
+        void *h;
+
+        if (!path)
+                return true;
+        h = dlopen(path, RTLD_NOW);
+        plugin_call = h ? (plugin_call_fn) dlsym(h, "plugin_call") : NULL;
+        if (!plugin_call)
+                fprintf(stderr, "%s: %s\n", path, dlerror());
+        return plugin_call != NULL;
+}
+
 int main(int argc, char **argv) {
-        char *heap_text = strdup("heap-allocated text");
+        /* Longer than the 200 characters gdb prints of a string. */
+        char *heap_text = malloc(400);
         int workers;
+
+        if (!heap_text)
+                return 1;
+        strcpy(heap_text, "heap-allocated text:");
+        for (int i = 0; i < 60; i++)
+                snprintf(heap_text + strlen(heap_text), 8, " w%03d", i);
+        if (!load_plugin())
+                return 1;
 
         crash_by_abort = argc > 1 && strcmp(argv[1], "abort") == 0;
         workers = start_workers();

@@ -4,9 +4,12 @@
 same crash (meson suite 'conformance').
 
   run-conformance.py --source conf.c --cc gcc|clang --opt O0|Og|O2|O3
-                     [--mode segv|abort] --dumper SO --crashctl EXE [thresholds]
+                     [--mode segv|abort] [--plugin conf-plugin.c]
+                     --dumper SO --crashctl EXE [thresholds]
 
-1. Builds SOURCE with the compiler at that level (-g), in a temp folder.
+1. Builds SOURCE with the compiler at that level (-g), in a temp folder,
+   and PLUGIN as a shared library that the program dlopen()s (its path in
+   CONF_PLUGIN): its frames count as the program's.
 2. Crashes it once under the dumper with RLIMIT_CORE unlimited and
    core_pattern pointed at the temp folder (put back however this ends,
    under the lock every test that changes it takes): one crash leaves our
@@ -28,7 +31,7 @@ and they are counted apart), frames gdb shows and we do not; for the
 program's own frames and for the libraries' frames apart.
 
 Fails on: any value that differs (the worst bug crashd can have), a value
-we print where gdb says it is not known, the two dump paths disagreeing,
+we print where gdb says it is not known, a pointer gdb names and we do not, the two dump paths disagreeing,
 and fewer known values or more missing frames than the thresholds allow
 (set per program in meson.build: they only go up).
 
@@ -67,19 +70,27 @@ def build(a, work):
     cmd = [COMPILERS[(a.cc, lang)], '-g', '-' + a.opt, '-pthread', '-o', exe, a.source]
     if a.cc == 'clang':
         cmd.insert(1, '-Wno-unknown-attributes')       # noclone is GCC's
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
-    if r.returncode != 0:
-        raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), r.stdout.decode()))
+    cmds = [cmd]
+    if a.plugin:
+        so = os.path.join(work, 'libconf-plugin.so')
+        cmds.append(cmd[:cmd.index('-o')] + ['-fPIC', '-shared', '-o', so, a.plugin])
+        a.plugin_so = so
+    for c in cmds:
+        r = subprocess.run(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+        if r.returncode != 0:
+            raise RuntimeError('%s failed:\n%s' % (' '.join(c), r.stdout.decode()))
     return exe
 
 
-def crash(exe, mode, dumper, work, name, core_limit):
+def crash(exe, mode, dumper, work, name, core_limit, plugin_so=None):
     """Runs exe under the dumper; returns (dump path, pid)."""
     dumps = os.path.join(work, 'dumps-' + name)
     os.mkdir(dumps)
     # CRASHD_WAIT: the dump is in place when the program has exited.
     env = {'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': work,
            'LD_PRELOAD': dumper, 'CRASHD_DUMP_DIR': dumps, 'CRASHD_WAIT': '1'}
+    if plugin_so:
+        env['CONF_PLUGIN'] = plugin_so
 
     def child():
         ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
@@ -120,8 +131,9 @@ def run_gdb(exe, core, work):
     return r.stdout.decode('utf-8', 'replace')
 
 
-def own_frame(gf, source):
-    return gf['file'] is not None and os.path.basename(gf['file']) == os.path.basename(source)
+def own_frame(gf, a):
+    own = {os.path.basename(a.source)} | ({os.path.basename(a.plugin)} if a.plugin else set())
+    return gf['file'] is not None and os.path.basename(gf['file']) in own
 
 
 def compare_with_gdb(a, gdb_text, report):
@@ -147,7 +159,7 @@ def compare_with_gdb(a, gdb_text, report):
                 frames['extra'] += ['%d %s' % (tid, onames[k]) for k in range(o0, o1)]
                 continue
             for gf, of in zip(gframes[g0:g1], oframes[o0:o1]):
-                t = own if own_frame(gf, a.source) else lib
+                t = own if own_frame(gf, a) else lib
                 where = '%d#%d %s' % (tid, gf['n'], gf['function'])
                 if gf['line'] is not None and gf['line'] != of.get('line'):
                     t.problems.append('%s: line gdb %s, ours %s' % (where, gf['line'], of.get('line')))
@@ -230,6 +242,9 @@ def report(a, own, lib, frames, path_problems):
                                                                           a.max_missing_frames))
     if frames['extra']:
         failures.append('frames gdb does not show: %s' % frames['extra'])
+    if own.sym_missing + lib.sym_missing > a.max_missing_symbols:
+        failures.append('%d pointers gdb names and we do not, want <= %d'
+                        % (own.sym_missing + lib.sym_missing, a.max_missing_symbols))
     for p in failures:
         print('  FAIL:', p)
     return 1 if failures else 0
@@ -242,14 +257,18 @@ def main():
     ap.add_argument('--opt', required=True, choices=['O0', 'Og', 'O2', 'O3'])
     ap.add_argument('--mode', default='segv', choices=['segv', 'abort'],
                     help='how the program dies: a NULL store, or abort() (its argument "abort")')
+    ap.add_argument('--plugin', help='a shared library source the program dlopen()s (CONF_PLUGIN)')
     ap.add_argument('--dumper', required=True)
     ap.add_argument('--crashctl', required=True)
     ap.add_argument('--min-known-own', type=float, default=1.0,
                     help='fraction of the values gdb shows in the program\'s frames that we must know')
     ap.add_argument('--min-known-lib', type=float, default=0.0)
+    ap.add_argument('--max-missing-symbols', type=int, default=0,
+                    help='pointers gdb names (<symbol+offset>) that we leave bare')
     ap.add_argument('--max-missing-frames', type=int, default=0)
     ap.add_argument('--keep', action='store_true', help='keep the work folder and print its path')
     a = ap.parse_args()
+    a.plugin_so = None
 
     if not shutil.which('gdb') or not shutil.which(COMPILERS[(a.cc, 'c')]):
         print('SKIP: gdb or %s is not installed' % a.cc)
@@ -268,8 +287,8 @@ def main():
         cores = os.path.join(work, 'cores')
         os.mkdir(cores)
         with core_pattern_set(os.path.join(cores, 'core.%p')):
-            dump, pid = crash(exe, a.mode, dumper, work, 'ptrace', resource.RLIM_INFINITY)
-            parked_dump, _ = crash(exe, a.mode, dumper, work, 'parked', 0)
+            dump, pid = crash(exe, a.mode, dumper, work, 'ptrace', resource.RLIM_INFINITY, a.plugin_so)
+            parked_dump, _ = crash(exe, a.mode, dumper, work, 'parked', 0, a.plugin_so)
         core = os.path.join(cores, 'core.%d' % pid)
         if not os.path.exists(core):
             raise RuntimeError('the kernel wrote no core (%s)' % os.listdir(cores))

@@ -96,6 +96,41 @@ static void test_regions(void **state) {
         assert_int_equal(region_add(&s, 505, 520), 10);
 }
 
+/* What the environment's removal does to the stack region around it. */
+static void test_region_remove(void **state) {
+        struct region r[4];
+        struct region_set s = { r, 0, 4 };
+
+        (void) state;
+        region_add(&s, 100, 200);
+        region_add(&s, 300, 400);
+        region_remove(&s, 150, 160);                            /* splits */
+        assert_int_equal(s.n, 3);
+        assert_int_equal(r[0].end, 150);
+        assert_int_equal(r[1].start, 160);
+        assert_int_equal(r[1].end, 200);
+        region_remove(&s, 190, 310);                            /* trims two */
+        assert_int_equal(s.n, 3);
+        assert_int_equal(r[1].end, 190);
+        assert_int_equal(r[2].start, 310);
+        region_remove(&s, 0, 155);                              /* drops and trims */
+        assert_int_equal(s.n, 2);
+        assert_int_equal(r[0].start, 160);
+        region_remove(&s, 310, 400);                            /* exactly one */
+        assert_int_equal(s.n, 1);
+        assert_int_equal(region_covered(&s, 0, 1000), 30);
+        region_remove(&s, 500, 400);                            /* backwards: nothing */
+        assert_int_equal(s.n, 1);
+        /* Full: the split-off upper part is dropped, never an overflow. */
+        region_add(&s, 500, 600);
+        region_add(&s, 700, 710);
+        region_add(&s, 800, 810);
+        assert_int_equal(s.n, 4);
+        region_remove(&s, 550, 560);
+        assert_int_equal(s.n, 4);
+        assert_int_equal(region_covered(&s, 500, 600), 50);
+}
+
 static void test_safe_helpers(void **state) {
         char buf[32];
         const char *p, *end;
@@ -145,6 +180,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_maps_parse),
                 cmocka_unit_test(test_regions),
+                cmocka_unit_test(test_region_remove),
                 cmocka_unit_test(test_safe_helpers),
                 cmocka_unit_test(test_safe_read_memory),
         };
