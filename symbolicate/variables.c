@@ -5,8 +5,9 @@
  * declaration order, then the locals of the innermost block first and of
  * each enclosing block after it. For an inlined instance (or a concrete
  * out-of-line copy of an inline function) the parameters and locals that
- * exist only in the abstract origin are listed too, as <optimized out>,
- * as gdb's inherit_abstract_dies does. A variable whose value cannot be
+ * exist only in the abstract origin are listed too, as gdb's inherit_abstract_dies
+ * does: <optimized out> unless the abstract DIE has a constant or a location
+ * (static locals). A variable whose value cannot be
  * known gets a NULL value and the reason, never a guess. */
 #include <dwarf.h>
 #include <errno.h>
@@ -230,14 +231,17 @@ static bool block_without_pc(Dwarf_Die *die) {
 }
 
 /* A variable that exists only in an abstract origin: no location in this
- * instance, unless it is a constant. */
+ * instance, unless it is a constant or has a location of its own there: a
+ * static local of an inlined function, or its __PRETTY_FUNCTION__ (gdb's
+ * inherit_abstract_dies reads such a DIE as any other). */
 static int describe_abstract(const struct symb_frame_context *fc, Dwarf_Die *die, enum symb_var_kind kind,
                              const struct symb_value_limits *lim, struct symb_var *v) {
         Dwarf_Attribute a;
         Dwarf_Die type;
         const char *name;
 
-        if (dwarf_attr(die, DW_AT_const_value, &a) || dwarf_tag(die) == DW_TAG_label)
+        if (dwarf_attr(die, DW_AT_const_value, &a) || dwarf_attr(die, DW_AT_location, &a) ||
+            dwarf_tag(die) == DW_TAG_label)
                 return describe(fc, die, kind, lim, v);
         name = dwarf_diename(die);
         v->kind = kind;

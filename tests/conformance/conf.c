@@ -259,7 +259,13 @@ NOINLINE static void paint_stack(void) {
 
 /* The crash itself, inlined into its caller at every level. */
 ALWAYS_INLINE void poke(int value, const char *why) {
+        /* Static locals of an inlined function: at -O2 their locations are
+         * only in the abstract instance. */
+        static int pokes;
         int doubled = value * 2;
+
+        pokes++;
+        KEEP(__PRETTY_FUNCTION__);
 
         /* Live gdb hides an inlined frame whose first instruction is the
          * pc (skip_inline_frames, for breakpoints); a nop first keeps the
@@ -270,6 +276,7 @@ ALWAYS_INLINE void poke(int value, const char *why) {
         *crash_ptr = doubled;           /* SIGSEGV */
         KEEP(why);
         KEEP(doubled);
+        KEEP(pokes);
 }
 
 /* Called back from the plugin: the crash, with the plugin's frame above. */
