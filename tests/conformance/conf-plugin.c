@@ -13,7 +13,7 @@ NOINLINE int plugin_call(int (*back)(int, const char *), int value, const char *
         static __thread long per_thread = 5;    /* dynamic TLS */
         static long history[128];               /* .bss, larger than what is around a pointer */
         int doubled = value * 2;
-        int r;
+        int r = -1;     /* every local is set before the crash: runs compare */
 
         calls++;
         per_thread += value;
