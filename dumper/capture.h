@@ -107,6 +107,11 @@ struct capture_elf {
 bool capture_read_elf(struct capture *c, uint64_t base, struct capture_elf *ret);
 int capture_write_modules(struct capture *c);
 int capture_write_dso_debug(struct capture *c);
+/* The addresses of the r_debug list's link maps, in load order (at most
+ * max); *dbg gets r_debug itself (all zeros when unreadable). */
+#define CAPTURE_MAX_LINK_MAPS 1024
+struct r_debug;
+size_t capture_link_maps(struct capture *c, struct r_debug *dbg, uint64_t *addrs, size_t max);
 
 /* streams.c */
 int capture_write_threads(struct capture *c, uint32_t *exception_context_rva);

@@ -94,6 +94,11 @@ bool mapping_path_is(const struct dumper_mapping *m, const char *s) {
         return true;
 }
 
+bool mapping_starts_file(const struct dumper_mapping *m) {
+        return m->offset == 0 && m->inode != 0 && m->path_len >= 2 && m->path[0] == '/' &&
+               !(m->path_len > 5 && safe_startswith(m->path, "/dev/"));
+}
+
 bool mapping_same_path(const struct dumper_mapping *a, const struct dumper_mapping *b) {
         if (a->path_len != b->path_len || a->inode != b->inode)
                 return false;

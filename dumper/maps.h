@@ -30,4 +30,7 @@ const struct dumper_mapping *maps_find(const struct dumper_maps *maps, uint64_t 
 /* The first mapping that starts at or after addr, or NULL. */
 const struct dumper_mapping *maps_next(const struct dumper_maps *maps, uint64_t addr);
 bool mapping_path_is(const struct dumper_mapping *m, const char *s);
+/* Does m hold the first page of an ELF file mapped from disk: where a
+ * module starts (not anonymous memory, a pseudo-file, a device)? */
+bool mapping_starts_file(const struct dumper_mapping *m);
 bool mapping_same_path(const struct dumper_mapping *a, const struct dumper_mapping *b);

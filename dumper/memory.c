@@ -187,16 +187,15 @@ static void plan_globals(struct capture *c) {
                         const struct dumper_mapping *m = &c->maps.m[i];
                         bool is_exe = exe[0] && mapping_path_is(m, exe);
                         uint64_t *left = pass == 0 ? &exe_left : &lib_left;
+                        uint64_t relro_end = 0;
                         struct capture_elf e;
 
                         /* A module starts where its file's first page is.
                          * Not ours: the dumper's state says nothing of the
                          * program's. */
-                        if (m->offset != 0 || m->inode == 0 || m->path_len < 2 || m->path[0] != '/' ||
-                            is_exe != (pass == 0) || !*left || !capture_read_elf(c, m->start, &e) ||
-                            (self >= m->start && self < e.image_end))
+                        if (!mapping_starts_file(m) || is_exe != (pass == 0) || !*left ||
+                            !capture_read_elf(c, m->start, &e) || (self >= m->start && self < e.image_end))
                                 continue;
-                        uint64_t relro_end = 0;
 
                         /* A library's RELRO is its GOT and tables of
                          * pointers to its own functions: what gdb would

@@ -148,8 +148,7 @@ int capture_write_modules(struct capture *c) {
                 /* A module starts with its file's first page mapped and has
                  * code; data files, shared memory and devices are not
                  * modules. */
-                if (m->offset != 0 || m->inode == 0 || m->path_len < 2 || m->path[0] != '/' ||
-                    (m->path_len > 5 && safe_startswith(m->path, "/dev/")))
+                if (!mapping_starts_file(m))
                         continue;
                 executable = (m->perms & MAP_X) != 0;
                 for (j = i + 1; j < c->maps.n; j++)
@@ -179,27 +178,44 @@ int capture_write_modules(struct capture *c) {
                                        (uint32_t) (4 + n * sizeof(*mods)));
 }
 
+size_t capture_link_maps(struct capture *c, struct r_debug *dbg, uint64_t *addrs, size_t max) {
+        struct link_map lm;
+        size_t n = 0;
+
+        /* _r_debug is the dynamic linker's list of loaded objects; this
+         * child has a copy of it at the same address. */
+        if (safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) &_r_debug, dbg, sizeof(*dbg)) != sizeof(*dbg)) {
+                safe_memset(dbg, 0, sizeof(*dbg));
+                return 0;
+        }
+        for (uint64_t a = (uint64_t) (uintptr_t) dbg->r_map; a && n < max; a = (uint64_t) (uintptr_t) lm.l_next) {
+                if (safe_read_memory(c->mem_pid, a, &lm, sizeof(lm)) != sizeof(lm))
+                        break;
+                addrs[n++] = a;
+        }
+        return n;
+}
+
 int capture_write_dso_debug(struct capture *c) {
         struct r_debug dbg;
         struct link_map lm;
         struct md_raw_link_map *maps;
         struct md_raw_debug *out;
-        uint64_t addr;
+        uint64_t addrs[CAPTURE_MAX_LINK_MAPS];
         uint32_t debug_rva, map_rva, n = 0;
+        size_t count = capture_link_maps(c, &dbg, addrs, CAPTURE_MAX_LINK_MAPS);
         char name[512];
         int r;
 
-        /* _r_debug is the dynamic linker's list of loaded objects; this
-         * child has a copy of it at the same address. */
-        if (safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) &_r_debug, &dbg, sizeof(dbg)) != sizeof(dbg))
-                return 0;
-        maps = proto_buf_reserve(&c->scratch, 1024 * sizeof(*maps), 8, NULL);
+        if (dbg.r_version == 0)
+                return 0;       /* unreadable (the loader sets version 1 and up) */
+        maps = proto_buf_reserve(&c->scratch, CAPTURE_MAX_LINK_MAPS * sizeof(*maps), 8, NULL);
         if (!maps)
                 return -ENOMEM;
-        for (addr = (uint64_t) (uintptr_t) dbg.r_map; addr && n < 1024; addr = (uint64_t) (uintptr_t) lm.l_next) {
+        for (size_t i = 0; i < count; i++) {
                 size_t len;
 
-                if (safe_read_memory(c->mem_pid, addr, &lm, sizeof(lm)) != sizeof(lm))
+                if (safe_read_memory(c->mem_pid, addrs[i], &lm, sizeof(lm)) != sizeof(lm))
                         break;
                 len = lm.l_name ? safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) lm.l_name, name, sizeof(name) - 1) : 0;
                 name[len] = 0;

@@ -21,7 +21,6 @@
 #include "capture.h"
 #include "safe.h"
 
-#define MAX_LINK_MAPS 1024
 #define MAX_DYNAMIC 256
 #define MAX_CHAIN 4096
 #define MAX_MODID 4096
@@ -127,18 +126,11 @@ void capture_plan_tls(struct capture *c) {
         struct td_desc modid_d, offset_d, dtvp_d, dtv_d, val_d;
         struct r_debug dbg;
         struct link_map lm;
-        uint64_t maps[MAX_LINK_MAPS], addr, max_modid = 0, max_static = 0;
+        uint64_t maps[CAPTURE_MAX_LINK_MAPS], max_modid = 0, max_static = 0;
         size_t n = 0, i;
         bool found = false;
 
-        /* The r_debug list, as capture_write_dso_debug() reads it. */
-        if (safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) &_r_debug, &dbg, sizeof(dbg)) != sizeof(dbg))
-                return;
-        for (addr = (uint64_t) (uintptr_t) dbg.r_map; addr && n < MAX_LINK_MAPS; addr = (uint64_t) (uintptr_t) lm.l_next) {
-                if (safe_read_memory(c->mem_pid, addr, &lm, sizeof(lm)) != sizeof(lm))
-                        break;
-                maps[n++] = addr;
-        }
+        n = capture_link_maps(c, &dbg, maps, CAPTURE_MAX_LINK_MAPS);
         /* libc.so.6 defines the descriptors: the first module that has
          * them all. */
         for (i = 0; i < n && !found; i++) {
