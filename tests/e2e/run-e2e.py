@@ -253,6 +253,10 @@ def case_down_at_crash(tmp):
     os.makedirs(os.path.join(base, "spool"))
     p1 = crash(base)
     p2 = crash(base)
+    # The crashed program dies as soon as its dumper's fork has started
+    # (park.c): the fork writes the file after, so wait for both.
+    wait_for("both dumps in the spool",
+             lambda: len([n for n in spool_entries(base) if n.endswith(".dmp.zst")]) == 2)
     check(len(spool_entries(base)) == 2, f"spool: {spool_entries(base)}")
     spool = os.path.join(base, "spool")
     # A dumper that died mid-write a while ago, and one writing now.
