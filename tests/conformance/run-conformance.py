@@ -156,7 +156,10 @@ def compare_with_gdb(a, gdb_text, report):
         own.problems.append('threads: gdb %s, ours %s' % (sorted(gthreads), sorted(othreads)))
     for tid, gframes in sorted(gthreads.items()):
         oframes = othreads.get(tid, [])
-        gnames = [gf['function'] for gf in gframes]
+        # gdb's "??": a frame in a module with no symbol there (the thread
+        # entry of libstdc++, which has no .symtab and not that one in
+        # .dynsym); ours has no function either.
+        gnames = [None if gf['function'] == '??' else gf['function'] for gf in gframes]
         onames = [of.get('function') for of in oframes]
         frames['gdb'] += len(gframes)
         sm = difflib.SequenceMatcher(a=gnames, b=onames, autojunk=False)
