@@ -26,13 +26,14 @@ shift
 mkdir -p "$dest/debs"
 exec 9>"$dest/.lock"
 flock 9
+shopt -s nullglob
+
+first() { [ $# -gt 0 ] && printf '%s\n' "$1"; return 0; }
 
 for pkg in "$@"; do
         [ -f "$dest/$pkg/.unpacked" ] && continue
-        deb=$(ls "$dest/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-        if [ -z "$deb" ]; then
-                deb=$(ls /var/cache/apt/archives/"${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-        fi
+        deb=$(first "$dest/debs/${pkg}"_*.deb)
+        [ -n "$deb" ] || deb=$(first /var/cache/apt/archives/"${pkg}"_*.deb)
         if [ -z "$deb" ]; then
                 command -v apt-get >/dev/null 2>&1 || { echo "$pkg: no apt-get to fetch it with" >&2; exit 2; }
                 # As root apt drops to the _apt user, who cannot write
@@ -43,7 +44,7 @@ for pkg in "$@"; do
                         echo "$pkg: apt-get download failed (no network, or not in the apt lists: apt-get update)" >&2
                         exit 2
                 fi
-                deb=$(ls "$dest/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
+                deb=$(first "$dest/debs/${pkg}"_*.deb)
                 [ -n "$deb" ] || { echo "$pkg: apt-get download left no .deb" >&2; exit 2; }
         fi
         rm -rf "$dest/$pkg.tmp"

@@ -147,8 +147,11 @@ def build(a, project, tree, work):
         with open(os.path.join(work, 'config.h'), 'w') as f:
             f.write(project['config_h'])
     t0 = time.monotonic()
+    # In the work folder: clang names a file under the compiler's working
+    # folder relative to it (DW_AT_comp_dir), and the sources are in the
+    # build folder, meson's working folder.
     for cmd in compile_commands(a, project, tree, work, exe):
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT, cwd=work)
         if r.returncode != 0:
             raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), r.stdout.decode(errors='replace')))
     print('built %s in %.1f s' % (os.path.basename(exe), time.monotonic() - t0))
