@@ -139,7 +139,12 @@ class ValueParser:
             if self.peek(' <') and not self.peek(' <repeats'):
                 self.i += 1
                 sym = self.angle()
-            if self.peek(' ') and (self.s[self.i + 1:self.i + 2] in ('"', "'") or
+                if sym.startswith('<error') or sym in MARKERS:
+                    # a char * whose string cannot be read: gdb's
+                    # "<error: Cannot access memory at address 0x...>",
+                    # our "<unavailable>". No symbol.
+                    string, sym = Node('str', text='', tail=sym), None
+            if string is None and self.peek(' ') and (self.s[self.i + 1:self.i + 2] in ('"', "'") or
                                    self.s[self.i + 1:self.i + 3] in ('L"', 'u"', 'U"', "L'") or
                                    self.s[self.i + 1:self.i + 2] == '<'):
                 self.i += 1
@@ -206,6 +211,14 @@ def leaves(n):
     return 1
 
 
+def expand(items, limit=100000):
+    """An aggregate's (label, node) pairs with <repeats N times> spelled
+    out; None when that would be too many."""
+    if sum(reps for _, _, reps in items) > limit:
+        return None
+    return [(lab, v) for lab, v, reps in items for _ in range(reps)]
+
+
 class Tally:
     def __init__(self):
         self.compared = self.equal = self.differ = self.we_more = 0
@@ -213,6 +226,10 @@ class Tally:
         self.sym_missing = 0
         self.gdb_lost = 0       # leaves gdb reads from a register the frame lost
         self.order = 0          # frames whose variables come in another order
+        # Set while comparing the callee of a tail-call frame gdb cannot
+        # rebuild (run-conformance.py --max-unverified-tailcalls): what we
+        # know there and gdb does not is counted in we_more, not failed.
+        self.accept_more = False
         self.problems = []      # failures
         self.notes = []         # unknowns, printed
 
@@ -234,6 +251,10 @@ def compare(g, o, where, t):
         if o.kind == 'marker' or o.kind == 'depth':
             return
         t.we_more += 1
+        if t.accept_more:
+            t.notes.append('%s: gdb says %s, we print a value (callee of a tail call gdb cannot follow)'
+                           % (where, g.text))
+            return
         t.problems.append('%s: gdb says %s, we print a value' % (where, g.text))
         return
     if o.kind == 'marker':
@@ -252,6 +273,14 @@ def compare(g, o, where, t):
     if g.kind == 'agg':
         gl = [(lab, reps) for lab, _, reps in g.items]
         ol = [(lab, reps) for lab, _, reps in o.items]
+        ge, oe = expand(g.items), expand(o.items)
+        if gl != ol and ge is not None and oe is not None and [lab for lab, _ in ge] == [lab for lab, _ in oe]:
+            # The same elements, told apart by <repeats N times> only:
+            # we say "<unavailable> <repeats 58 times>" for the part of an
+            # array that is not in the dump, where gdb has 58 values.
+            for k, ((lab, gv), (_, ov)) in enumerate(zip(ge, oe)):
+                compare(gv, ov, '%s.%s' % (where, lab or '[%d]' % k), t)
+            return
         if gl != ol:
             t.compared += leaves(g)
             t.differ += 1
@@ -273,6 +302,12 @@ def compare(g, o, where, t):
             t.unknown_add('no referent', leaves(g.target), where)
         return
     if g.kind == 'ptr':
+        if g.string and not g.string.text and marker_reason(g.string.tail or '') == 'error':
+            # gdb cannot read the string: we must not show one either.
+            if o.kind == 'ptr' and o.string and o.string.text:
+                t.we_more += 1
+                t.problems.append('%s: gdb cannot read the string, we show %s' % (where, o.string.text))
+            g = Node('ptr', null=g.null, addr=g.addr, sym=None, string=None)
         t.compared += 1
         if g.addr != o.addr:
             t.differ += 1
@@ -398,8 +433,8 @@ def parse_gdb(text):
 
 
 # Values gdb 13 gets wrong, each shown by hand. Only the exact pair
-# (gdb's value, the true value) is accepted: anything else we print is
-# compared with gdb's as usual.
+# (gdb's value, or a pattern of it, and the true value) is accepted:
+# anything else we print is compared with gdb's as usual.
 GDB_WRONG = [
     # conf.c middle(): `int vla[code - 2]` with code = 5 and vla[i] = i * i,
     # so vla = {0, 1, 4}. clang at -Og/-O2/-O3 knows the bound: the
@@ -410,12 +445,28 @@ GDB_WRONG = [
     # bounds at 0..0: one element, {0}. gdb prints __vla_expr0 = 3 itself
     # in the same frame.
     ('middle', 'vla', '{0}', '{0, 1, 4}'),
+    # tests/realworld/gtest-crash.cc, gcc -O2: lhs of String::CStringEquals
+    # (inlined twice into CmpHelperSTREQ, frames #1 and #2) is
+    # DW_OP_entry_value(rcx) at the strcmp call's return address - 1. The
+    # call site in TestBody gives rcx as DW_OP_breg12 r12+0, DW_OP_breg3
+    # rbx+0, DW_OP_plus, DW_OP_deref: &kRecords[2].name, which holds 16 by
+    # construction (TestBody's rbx = 2 << 4, its r12 = kRecords). gdb
+    # evaluates that expression with the registers of CmpHelperSTREQ, the
+    # callee, instead of TestBody's: its r12 is rhs_expression
+    # (0x555555599d4e in one run, as gdb prints it) and its rbx the AssertionResult
+    # slot (0x7fffffffe960), whose sum is the address gdb cannot read
+    # (0xd555555986ae; it moves with .rodata, which holds the source's
+    # path: a pattern).
+    ('testing::internal::String::CStringEquals', 'lhs',
+     re.compile(r'<error reading variable: Cannot access memory at address 0xd5555[0-9a-f]{7}>'),
+     '0x10 <unavailable>'),
 ]
 
 
 def gdb_wrong(where, name, gval, oval):
     func = where.split()[1] if len(where.split()) > 1 else ''
-    return any(func == f and name == n and gval == g and oval == o for f, n, g, o in GDB_WRONG)
+    return any(func == f and name == n and (g.fullmatch(gval) if isinstance(g, re.Pattern) else gval == g)
+               and oval == o for f, n, g, o in GDB_WRONG)
 
 
 def compare_vars(gvars, ovars, where, t):
