@@ -960,7 +960,11 @@ static void print_struct(struct printer *p, Dwarf_Die *t, const struct symb_valu
                                 continue;
                         n_bases++;
                         sb_putc(&p->out, '<');
-                        if (die_type(&c, &bt)) {
+                        /* The class's own name, through typedefs: gdb's
+                         * cp_print_value names check_typedef (base), so
+                         * basic_string's allocator_type base prints as
+                         * <std::allocator<char>>. */
+                        if (die_type(&c, &bt) && peel(&bt, &bt)) {
                                 char *name = symb_type_name(&bt);
 
                                 sb_puts(&p->out, name ? name : "");

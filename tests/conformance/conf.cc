@@ -58,6 +58,13 @@ template <typename T> struct Box {
         T get() const { return value; }
 };
 
+// A base named through a typedef, as basic_string's allocator_type: gdb
+// labels it with the class's own name, <geo::Box<int>> = {...}.
+typedef Box<int> IntBox;
+struct Tagged : IntBox {
+        int extra;
+};
+
 }  // namespace geo
 
 struct Worker {
@@ -82,12 +89,17 @@ NOINLINE static void fault(const geo::Shape &shape, int depth, const char *why) 
 NOINLINE double geo::Circle::scaled(const Vec &by, int &calls, Vec &&moved) const {
         Vec local = { by.x * radius_, by.y * radius_ };
         Box<int> ibox = { 42, 7 };
+        Tagged tagged;
         Unit u = unit_;
 
+        tagged.value = 5;       // no aggregate bases before C++17 (clang 14's default)
+        tagged.tag = 6;
+        tagged.extra = 9;
         calls++;
         fault(*this, calls, "from scaled");
         KEEP(local);
         KEEP(ibox);
+        KEEP(tagged);
         KEEP(u);
         KEEP(moved);
         return local.x + local.y;
