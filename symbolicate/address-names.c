@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxx-names.h"
 #include "symb-internal.h"
 #include "values.h"
 
@@ -22,31 +23,12 @@
 
 /* A parameter type as gdb's canonical C++ names spell it (the demangler's
  * style, which is what cp_canonicalize_string gives): "const char *" ->
- * "char const*", "char **" -> "char**". Leading qualifiers move after the
- * base type; no space before '*' or '&'. */
+ * "char const*", "char **" -> "char**". */
 static void canonical_type(FILE *f, const char *t) {
-        char quals[32] = "";
-        const char *base_end;
+        char *c = symb_cxx_canonical_type(t);
 
-        while (strncmp(t, "const ", 6) == 0 || strncmp(t, "volatile ", 9) == 0) {
-                size_t q = t[0] == 'c' ? 5 : 8;
-
-                if (strlen(quals) + q + 2 < sizeof(quals)) {
-                        strcat(quals, " ");
-                        strncat(quals, t, q);
-                }
-                t += q + 1;
-        }
-        base_end = t + strcspn(t, "*&([");
-        while (base_end > t && base_end[-1] == ' ')
-                base_end--;
-        fwrite(t, 1, (size_t) (base_end - t), f);
-        fputs(quals, f);
-        for (const char *s = base_end; *s; s++) {
-                if (*s == ' ' && (s[1] == '*' || s[1] == '&'))
-                        continue;
-                fputc(*s, f);
-        }
+        fputs(c ? c : t, f);
+        free(c);
 }
 
 /* gdb's symbol print name of a function: in C its linkage name (gdb keeps
@@ -138,7 +120,10 @@ static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
                 cu = dwfl_module_addrdie(m, addr, &bias);
         if (!cu)
                 return NULL;
-        n = dwarf_getscopes(cu, addr - bias, &scopes);
+        /* The concrete chain: the function a pc inside an inlined call
+         * belongs to is the one it was inlined into, as gdb's
+         * block_linkage_function. */
+        n = symb_concrete_scopes(cu, addr - bias, &scopes);
         for (int i = 0; i < n; i++) {
                 if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
                         continue;

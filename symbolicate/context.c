@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "symb-internal.h"
+#include "type-index.h"
 
 static char *strdup_or_null(const char *s, bool *oom) {
         char *r;
@@ -82,6 +83,7 @@ void symb_file_free(struct symb_file *f) {
         free(f->syms);
         free(f->by_name);
         symb_file_scopes_clear(f, false);
+        symb_type_index_free(f->types);
         free(f);
 }
 

@@ -36,27 +36,98 @@ static void last_alias(Dwarf_Die *die, Dwarf_Addr a) {
         *die = best;
 }
 
-static void compute(struct symb_file *f, struct symb_scopes *e) {
-        Dwarf_Die *scopes = NULL;
-        int n;
+/* Bounds on the walks below over a file's DIE tree, which a hostile
+ * file shapes: namespaces nest no deeper than this in real code, and
+ * scopes inside a function no deeper than the inline chains gdb shows. */
+#define NAMESPACE_DEPTH_MAX 16
+#define NAMESPACES_MAX 4096
+#define SCOPE_DEPTH_MAX 64
 
+/* The innermost DIE under die whose range holds a, as dwarf_getscopes'
+ * first match: die itself when no child holds it. */
+static void innermost(Dwarf_Die *die, Dwarf_Addr a) {
+        for (int depth = 0; depth < SCOPE_DEPTH_MAX; depth++) {
+                Dwarf_Die c;
+                bool found = false;
+
+                if (dwarf_child(die, &c) != 0)
+                        return;
+                do {
+                        int tag = dwarf_tag(&c);
+
+                        if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine ||
+                             tag == DW_TAG_try_block || tag == DW_TAG_catch_block ||
+                             tag == DW_TAG_with_stmt || tag == DW_TAG_entry_point) &&
+                            dwarf_haspc(&c, a) > 0) {
+                                *die = c;
+                                found = true;
+                        }
+                } while (!found && dwarf_siblingof(&c, &c) == 0);
+                if (!found)
+                        return;
+        }
+}
+
+/* A function defined inside a namespace, whose range holds a. */
+static bool function_in_namespaces(Dwarf_Die *parent, Dwarf_Addr a, Dwarf_Die *ret, int depth, int *budget) {
+        Dwarf_Die c;
+
+        if (depth >= NAMESPACE_DEPTH_MAX || dwarf_child(parent, &c) != 0)
+                return false;
+        do {
+                int tag = dwarf_tag(&c);
+
+                if (depth > 0 && tag == DW_TAG_subprogram && dwarf_haspc(&c, a) > 0) {
+                        *ret = c;
+                        return true;
+                }
+                if (tag == DW_TAG_namespace && --*budget >= 0 &&
+                    function_in_namespaces(&c, a, ret, depth + 1, budget))
+                        return true;
+        } while (*budget >= 0 && dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+int symb_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain) {
+        Dwarf_Die *scopes = NULL, inner;
+        int n = dwarf_getscopes(cu, a, &scopes), budget = NAMESPACES_MAX;
+
+        *chain = NULL;
+        if (n > 0) {
+                inner = scopes[0];
+                free(scopes);
+        } else {
+                free(scopes);
+                /* libdw prunes every DIE without the pc, namespaces
+                 * included, so it never sees a function defined inside
+                 * DW_TAG_namespace (clang puts one there when the namespace
+                 * alone declares it: gtest's testing::internal::
+                 * CmpHelperSTREQ). gdb's block tree has it. And libdw
+                 * 0.188 cannot be rooted at the namespace instead: it
+                 * looks for an inlined function's abstract origin under
+                 * the root only. */
+                if (n < 0 || !function_in_namespaces(cu, a, &inner, 0, &budget))
+                        return n < 0 ? n : 0;
+                innermost(&inner, a);
+        }
+        last_alias(&inner, a);
+        /* dwarf_getscopes follows an inlined subroutine into its abstract
+         * origin's parents; the concrete chain comes from the DIE tree. */
+        n = dwarf_getscopes_die(&inner, chain);
+        if (n <= 0) {
+                free(*chain);
+                *chain = NULL;
+        }
+        return n;
+}
+
+static void compute(struct symb_file *f, struct symb_scopes *e) {
         if (!symb_file_cu(f, e->addr, &e->cu))
                 return;
         e->has_cu = true;
-        n = dwarf_getscopes(&e->cu, e->addr, &scopes);
-        if (n > 0) {
-                last_alias(&scopes[0], e->addr);
-                /* dwarf_getscopes follows an inlined subroutine into its
-                 * abstract origin's parents; the concrete chain comes
-                 * from the DIE tree. */
-                e->n_chain = dwarf_getscopes_die(&scopes[0], &e->chain);
-        }
-        free(scopes);
-        if (e->n_chain <= 0) {
-                free(e->chain);
-                e->chain = NULL;
+        e->n_chain = symb_concrete_scopes(&e->cu, e->addr, &e->chain);
+        if (e->n_chain < 0)
                 e->n_chain = 0;
-        }
 }
 
 static int grow(struct symb_file *f) {

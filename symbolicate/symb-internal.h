@@ -83,6 +83,9 @@ struct symb_file {
 
         struct symb_scopes **scopes;    /* scopes.c: open addressing by address */
         size_t scopes_cap, n_scopes;
+
+        bool types_built;               /* type-index.c: defined types by name */
+        struct symb_type_index *types;
 };
 
 /* The concrete scopes at one DWARF address of a file, innermost first
@@ -126,6 +129,11 @@ const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_ad
 
 /* symbols.c: the main-file address of the function symbol named name. */
 bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr);
+
+/* scopes.c: the concrete scopes at DWARF address a of cu, innermost first
+ * and ending with the CU, into *chain (malloc'ed); their number, 0 when
+ * none holds a. Functions defined inside namespaces too. Uncached. */
+int symb_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain);
 
 /* scopes.c: the cached scopes at DWARF address a (NULL: no DWARF or out of
  * memory), valid until symb_file_scopes_clear(). */

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxx-names.h"
+#include "type-index.h"
 #include "values.h"
 
 /* gdb's defaults: `set print repeats` and `set print max-depth`. */
@@ -122,6 +124,23 @@ static bool peel(Dwarf_Die *type, Dwarf_Die *ret) {
         return false;
 }
 
+/* A declared struct, class, union or enum replaced by its definition when
+ * the module (or another) has one: gdb's check_typedef does this for a
+ * stub type. False when *t stays a declaration. */
+static bool complete(const struct symb_frame_context *fc, Dwarf_Die *t) {
+        switch (dwarf_tag(t)) {
+        case DW_TAG_structure_type:
+        case DW_TAG_class_type:
+        case DW_TAG_union_type:
+        case DW_TAG_enumeration_type:
+                if (!dwarf_hasattr(t, DW_AT_declaration))
+                        return true;
+                return symb_type_definition(fc, t, t);
+        default:
+                return true;
+        }
+}
+
 static Dwarf_Word attr_u(Dwarf_Die *die, unsigned name, Dwarf_Word dflt) {
         Dwarf_Attribute a;
         Dwarf_Word v;
@@ -137,6 +156,8 @@ static int encoding(Dwarf_Die *base) {
 
 static bool subrange_count(const struct symb_frame_context *fc, Dwarf_Die *sub, uint64_t *ret);
 
+static int64_t type_size(const struct symb_frame_context *fc, Dwarf_Die *type);
+
 int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) {
         Dwarf_Die t, c, elem;
         Dwarf_Word size;
@@ -147,7 +168,7 @@ int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) 
         if (!type || !peel(type, &t))
                 return -1;
         if (dwarf_tag(&t) != DW_TAG_array_type || dwarf_aggregate_size(&t, &size) == 0)
-                return symb_type_size(type);
+                return type_size(fc, type);
         /* A VLA (bounds in variables of the frame) or an array of
          * unspecified length, which gdb gives length 0. */
         if (!die_type(&t, &elem) || (es = symb_type_size_in(fc, &elem)) < 0)
@@ -172,11 +193,11 @@ int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) 
         return (int64_t) (total * (uint64_t) es);
 }
 
-int64_t symb_type_size(Dwarf_Die *type) {
+static int64_t type_size(const struct symb_frame_context *fc, Dwarf_Die *type) {
         Dwarf_Die t;
         Dwarf_Word size;
 
-        if (!type || !peel(type, &t))
+        if (!type || !peel(type, &t) || !complete(fc, &t))
                 return -1;
         if (dwarf_aggregate_size(&t, &size) == 0)
                 return (int64_t) size;
@@ -204,6 +225,16 @@ int64_t symb_type_size(Dwarf_Die *type) {
         }
 }
 
+int64_t symb_type_size(Dwarf_Die *type) {
+        return type_size(NULL, type);
+}
+
+bool symb_type_incomplete(const struct symb_frame_context *fc, Dwarf_Die *type) {
+        Dwarf_Die t;
+
+        return type && peel(type, &t) && !complete(fc, &t);
+}
+
 static int cu_language(Dwarf_Die *die) {
         Dwarf_Die cu;
 
@@ -228,26 +259,47 @@ static bool is_cplus(Dwarf_Die *die) {
 
 static void type_name_rec(struct sb *b, Dwarf_Die *type, const char *inner, int depth);
 
+/* A C++ name component as gdb spells it (cxx-names.c: clang's "0UL" and
+ * "const char *" in template arguments are gdb's "0ul", "char const*"). */
+static void cxx_component(struct sb *b, const char *name) {
+        char *c;
+
+        if (!strchr(name, '<')) {
+                sb_puts(b, name);
+                return;
+        }
+        if (!(c = symb_cxx_canonical_name(name))) {
+                b->oom = true;
+                return;
+        }
+        sb_puts(b, c);
+        free(c);
+}
+
 static void qualified_name(struct sb *b, Dwarf_Die *die) {
         /* C++: the enclosing namespaces and classes, as gdb prints "ns::T". */
         Dwarf_Die *scopes = NULL;
         const char *name = dwarf_diename(die);
         int n;
 
-        if (is_cplus(die) && (n = dwarf_getscopes_die(die, &scopes)) > 1) {
+        if (!is_cplus(die)) {
+                sb_puts(b, name ? name : "");
+                return;
+        }
+        if ((n = dwarf_getscopes_die(die, &scopes)) > 1) {
                 for (int i = n - 1; i >= 1; i--) {
                         int tag = dwarf_tag(&scopes[i]);
                         const char *sn = dwarf_diename(&scopes[i]);
 
                         if ((tag == DW_TAG_namespace || tag == DW_TAG_structure_type || tag == DW_TAG_class_type ||
                              tag == DW_TAG_union_type) ) {
-                                sb_puts(b, sn ? sn : "(anonymous namespace)");
+                                cxx_component(b, sn ? sn : "(anonymous namespace)");
                                 sb_puts(b, "::");
                         }
                 }
         }
         free(scopes);
-        sb_puts(b, name ? name : "");
+        cxx_component(b, name ? name : "");
 }
 
 static void params_list(struct sb *b, Dwarf_Die *fn) {
@@ -913,7 +965,7 @@ static bool type_is_signed(Dwarf_Die *type) {
 static void print_bitfield(struct printer *p, Dwarf_Die *mtype, const struct symb_value *v, uint64_t bitpos,
                            uint64_t nbits, int recurse) {
         enum symb_reason r = bits_reason(v, bitpos, nbits, NULL);
-        int64_t tsize = symb_type_size(mtype);
+        int64_t tsize = type_size(p->fc, mtype);
         uint8_t bytes[16] = { 0 }, known[16], why[16] = { 0 };
         uint64_t x = 0;
 
@@ -1235,14 +1287,14 @@ static void print_die_value(struct printer *p, Dwarf_Die *die, Dwarf_Die *as_typ
         }
         if (!as_type)
                 as_type = &type;
-        size = symb_type_size(as_type);
+        size = type_size(p->fc, as_type);
         if (size <= 0 || size > MAX_VALUE_SIZE || byte_offset < 0) {
                 sb_puts(&p->out, "<not implemented>");
                 return;
         }
         if (dwarf_attr(die, DW_AT_location, &a)) {
                 Dwarf_Die vt;
-                int64_t vsize = die_type(die, &vt) ? symb_type_size(&vt) : size;
+                int64_t vsize = die_type(die, &vt) ? type_size(p->fc, &vt) : size;
 
                 if (vsize < byte_offset + size)
                         vsize = byte_offset + size;
@@ -1627,7 +1679,7 @@ static void print_pointer(struct printer *p, Dwarf_Die *t, const struct symb_val
         }
         addr_symbol(p->fc, addr, &p->out);
         if (has_target && addr != 0 && (ck = textual(&target)) != CK_NONE) {
-                int64_t w = symb_type_size(&target);
+                int64_t w = type_size(p->fc, &target);
 
                 if (w == 1 || w == 2 || w == 4) {
                         sb_putc(&p->out, ' ');
@@ -1650,7 +1702,7 @@ static void print_unsized_array(struct printer *p, Dwarf_Die *t, const struct sy
         sb_printf(&p->out, "0x%" PRIx64, addr);
         addr_symbol(p->fc, addr, &p->out);
         if (die_type(t, &elem) && (ck = textual(&elem)) != CK_NONE) {
-                int64_t w = symb_type_size(&elem);
+                int64_t w = type_size(p->fc, &elem);
 
                 if (w == 1 || w == 2 || w == 4) {
                         sb_putc(&p->out, ' ');
@@ -1671,7 +1723,7 @@ static void print_reference(struct printer *p, Dwarf_Die *t, const struct symb_v
         if (!deref_ref || !die_type(t, &target))
                 return;
         sb_puts(&p->out, ": ");
-        size = symb_type_size(&target);
+        size = type_size(p->fc, &target);
         if (size <= 0 || size > MAX_VALUE_SIZE) {
                 sb_puts(&p->out, "<not implemented>");
                 return;
@@ -1697,6 +1749,11 @@ static void print_value(struct printer *p, Dwarf_Die *type, const struct symb_va
                 return;
         if (!type || !peel(type, &t)) {
                 sb_puts(&p->out, "<not implemented>");
+                return;
+        }
+        if (!complete(p->fc, &t)) {
+                /* Declared here, defined nowhere gdb looks either. */
+                sb_puts(&p->out, "<incomplete type>");
                 return;
         }
         tag = dwarf_tag(&t);

@@ -52,5 +52,9 @@ char *symb_address_name(Dwfl_Module *m, uint64_t addr, int64_t *offset);
 /* The byte size of a type (typedefs and qualifiers followed), or -1. An
  * array of unspecified length has size 0, as in gdb. */
 int64_t symb_type_size(Dwarf_Die *type);
-/* The same, with the bounds of variable-length arrays read in frame fc. */
+/* A struct, class, union or enum only declared, with no definition in any
+ * module: gdb prints such an object as <incomplete type>. */
+bool symb_type_incomplete(const struct symb_frame_context *fc, Dwarf_Die *type);
+/* The same, with the bounds of variable-length arrays read in frame fc,
+ * and declared types' definitions found (type-index.c). */
 int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type);

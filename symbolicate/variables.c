@@ -133,6 +133,8 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
         if (!has_type)
                 return set_reason(v, SYMB_REASON_ERROR, "a variable without a type");
         size = symb_type_size_in(fc, &type);
+        if (size < 0 && symb_type_incomplete(fc, &type))
+                return (v->value = strdup("<incomplete type>")) ? 0 : -ENOMEM;
         if (size < 0)
                 return set_reason(v, SYMB_REASON_NOT_IMPLEMENTED, NULL);
         if (size > MAX_VALUE_SIZE) {

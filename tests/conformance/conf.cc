@@ -59,9 +59,14 @@ template <typename T> struct Box {
 };
 
 // A base named through a typedef, as basic_string's allocator_type: gdb
-// labels it with the class's own name, <geo::Box<int>> = {...}.
+// labels it with the class's own name, <geo::Box<int>> = {...}. And one
+// whose name clang spells "Slot<2UL, const char *>", gdb
+// <geo::Slot<2ul, char const*>>.
 typedef Box<int> IntBox;
-struct Tagged : IntBox {
+template <unsigned long N, typename T> struct Slot {
+        T held[N];
+};
+struct Tagged : IntBox, Slot<2UL, const char *> {
         int extra;
 };
 
@@ -95,6 +100,8 @@ NOINLINE double geo::Circle::scaled(const Vec &by, int &calls, Vec &&moved) cons
         tagged.value = 5;       // no aggregate bases before C++17 (clang 14's default)
         tagged.tag = 6;
         tagged.extra = 9;
+        tagged.held[0] = "held";
+        tagged.held[1] = nullptr;
         calls++;
         fault(*this, calls, "from scaled");
         KEEP(local);
