@@ -193,15 +193,42 @@ static bool same_die(Dwarf_Die *a, Dwarf_Die *b) {
         return dwarf_dieoffset(a) == dwarf_dieoffset(b) && dwarf_cu_getdwarf(a->cu) == dwarf_cu_getdwarf(b->cu);
 }
 
-/* Does scope have a concrete child whose abstract origin is abs? */
-static bool has_concrete(Dwarf_Die *scope, Dwarf_Die *abs) {
+/* Do scope's children and its abstract origin's have the same tags, one
+ * for one (call sites included)? gdb's inherit_abstract_dies then pairs
+ * a concrete lexical block that lacks DW_AT_abstract_origin (clang's) with
+ * the abstract child in its place. */
+static bool isomorphic(Dwarf_Die *scope, Dwarf_Die *origin) {
+        Dwarf_Die c, a;
+        bool hc = dwarf_child(scope, &c) == 0, ha = dwarf_child(origin, &a) == 0;
+
+        for (unsigned k = 0; hc || ha; k++) {
+                if (!hc || !ha || k >= MAX_CHILDREN || dwarf_tag(&c) != dwarf_tag(&a))
+                        return false;
+                hc = dwarf_siblingof(&c, &c) == 0;
+                ha = dwarf_siblingof(&a, &a) == 0;
+        }
+        return true;
+}
+
+/* Does scope have a concrete child whose abstract origin is abs, the
+ * abs_index-th child of scope's origin? A call site never counts; with
+ * iso (isomorphic()), a lexical block without an origin stands for the
+ * abstract child at its own index. */
+static bool has_concrete(Dwarf_Die *scope, Dwarf_Die *abs, unsigned abs_index, bool iso) {
         Dwarf_Die c, o;
         unsigned k = 0;
 
         if (dwarf_child(scope, &c) != 0)
                 return false;
         do {
-                if (abstract_origin(&c, &o) && same_die(&o, abs))
+                int tag = dwarf_tag(&c);
+
+                if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site)
+                        continue;
+                if (abstract_origin(&c, &o)) {
+                        if (same_die(&o, abs))
+                                return true;
+                } else if (iso && k == abs_index && tag == DW_TAG_lexical_block)
                         return true;
         } while (++k < MAX_CHILDREN && dwarf_siblingof(&c, &c) == 0);
         return false;
@@ -298,19 +325,22 @@ static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, 
         Dwarf_Die c, origin;
         struct symb_var v = { 0 };
         unsigned k = 0;
+        bool iso;
         int r;
 
         r = collect_children(fc, scope, tag, kind, false, 0, lim, vars, n_vars);
         if (r < 0 || !abstract_origin(scope, &origin) || dwarf_child(&origin, &c) != 0)
                 return r;
+        iso = isomorphic(scope, &origin);
         do {
-                if (tag == DW_TAG_variable && dwarf_tag(&c) == DW_TAG_lexical_block && !has_concrete(scope, &c)) {
+                if (tag == DW_TAG_variable && dwarf_tag(&c) == DW_TAG_lexical_block &&
+                    !has_concrete(scope, &c, k, iso)) {
                         r = collect_children(fc, &c, tag, kind, true, 1, lim, vars, n_vars);
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                if (!wanted(&c, tag) || has_concrete(scope, &c))
+                if (!wanted(&c, tag) || has_concrete(scope, &c, k, iso))
                         continue;
                 r = describe_abstract(fc, &c, kind, lim, &v);
                 if (r == 0)
