@@ -123,7 +123,7 @@ static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
         /* The concrete chain: the function a pc inside an inlined call
          * belongs to is the one it was inlined into, as gdb's
          * block_linkage_function. */
-        n = symb_concrete_scopes(cu, addr - bias, &scopes);
+        n = symb_concrete_scopes(ud && *ud ? *ud : NULL, cu, addr - bias, &scopes);
         for (int i = 0; i < n; i++) {
                 if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
                         continue;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "symb-internal.h"
-#include "type-index.h"
+#include "scope-index.h"
 
 static char *strdup_or_null(const char *s, bool *oom) {
         char *r;
@@ -69,8 +69,10 @@ void symb_file_free(struct symb_file *f) {
         free(f->image);
         if (f->elf_fd >= 0)
                 close(f->elf_fd);
-        if (f->dwarf)
+        if (f->dwarf) {
+                symb_scope_unregister(f);
                 dwarf_end(f->dwarf);
+        }
         if (f->debug_elf)
                 elf_end(f->debug_elf);
         if (f->debug_fd >= 0)
@@ -83,7 +85,7 @@ void symb_file_free(struct symb_file *f) {
         free(f->syms);
         free(f->by_name);
         symb_file_scopes_clear(f, false);
-        symb_type_index_free(f->types);
+        symb_scope_index_free(f->scope_index);
         free(f);
 }
 
@@ -237,6 +239,8 @@ Dwarf *symb_file_dwarf(struct symb_file *f) {
         if (!elf)
                 return NULL;
         f->dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+        if (f->dwarf)
+                symb_scope_register(f);
         return f->dwarf;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scope-index.h"
 #include "symb-internal.h"
 
 /* Declarations nest deeper than this only in machine-made code. */
@@ -65,10 +66,21 @@ static char *from_linkage_name(Dwarf_Die *die) {
         return d;
 }
 
+static char *join2(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        char *r = malloc(la + lb + 1);
+
+        if (r) {
+                memcpy(r, a, la);
+                memcpy(r + la, b, lb + 1);
+        }
+        return r;
+}
+
 char *symb_die_function_name(Dwarf_Die *die) {
         Dwarf_Die cur = *die, next, *chain = NULL;
         Dwarf_Attribute a;
-        const char *name;
+        const char *name, *prefix;
         char *out = NULL;
         size_t len = 0;
         FILE *f;
@@ -95,6 +107,10 @@ char *symb_die_function_name(Dwarf_Die *die) {
                 return strdup(l ? l : name);
         }
 
+        /* The scope from the file's index; libdw's walk from the CU's top
+         * when the index does not know the DIE. */
+        if ((prefix = symb_scope_prefix(&cur)))
+                return join2(prefix, name);
         n = dwarf_getscopes_die(&cur, &chain);
         f = open_memstream(&out, &len);
         if (!f) {

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* symbolicate/scopes.c: the concrete scope chain at an address, cached per
- * file. libdw finds scopes by walking the CU's DIE tree from the top, twice
- * (dwarf_getscopes, then dwarf_getscopes_die for the concrete parents of
- * an inlined call); the same crash seen again hits the same addresses, so
- * the context remembers each chain. Entries stay valid for the whole of a
- * symb_symbolicate() call: the cache is only trimmed between calls. */
+ * file: the function from the file's index (scope-index.c), then the
+ * blocks and inlined calls inside it that hold the address. The same
+ * crash seen again hits the same addresses, so the context remembers each
+ * chain. Entries stay valid for the whole of a symb_symbolicate() call:
+ * the cache is only trimmed between calls. */
 #include <dwarf.h>
 #include <string.h>
 
+#include "scope-index.h"
 #include "symb-internal.h"
 
 /* Bounds the memory of a long-lived context: past this many addresses a
@@ -36,22 +37,25 @@ static void last_alias(Dwarf_Die *die, Dwarf_Addr a) {
         *die = best;
 }
 
-/* Bounds on the walks below over a file's DIE tree, which a hostile
- * file shapes: namespaces nest no deeper than this in real code, and
- * scopes inside a function no deeper than the inline chains gdb shows. */
-#define NAMESPACE_DEPTH_MAX 16
-#define NAMESPACES_MAX 4096
+/* Bounds the walk below over a file's DIE tree, which a hostile file
+ * shapes: scopes inside a function nest no deeper than the inline chains
+ * gdb shows. */
 #define SCOPE_DEPTH_MAX 64
 
-/* The innermost DIE under die whose range holds a, as dwarf_getscopes'
- * first match: die itself when no child holds it. */
-static void innermost(Dwarf_Die *die, Dwarf_Addr a) {
-        for (int depth = 0; depth < SCOPE_DEPTH_MAX; depth++) {
+/* The scopes from fn down to the innermost one holding a, innermost
+ * first and fn last, into *chain: at each level the first child that
+ * holds a, as dwarf_getscopes matches. */
+static int chain_down(Dwarf_Die *fn, Dwarf_Addr a, Dwarf_Die **chain) {
+        Dwarf_Die path[SCOPE_DEPTH_MAX + 1];
+        int n = 1;
+
+        path[0] = *fn;
+        while (n <= SCOPE_DEPTH_MAX) {
                 Dwarf_Die c;
                 bool found = false;
 
-                if (dwarf_child(die, &c) != 0)
-                        return;
+                if (dwarf_child(&path[n - 1], &c) != 0)
+                        break;
                 do {
                         int tag = dwarf_tag(&c);
 
@@ -59,61 +63,49 @@ static void innermost(Dwarf_Die *die, Dwarf_Addr a) {
                              tag == DW_TAG_try_block || tag == DW_TAG_catch_block ||
                              tag == DW_TAG_with_stmt || tag == DW_TAG_entry_point) &&
                             dwarf_haspc(&c, a) > 0) {
-                                *die = c;
+                                path[n++] = c;
                                 found = true;
                         }
                 } while (!found && dwarf_siblingof(&c, &c) == 0);
                 if (!found)
-                        return;
+                        break;
         }
+        if (!(*chain = malloc((size_t) n * sizeof(**chain))))
+                return -1;
+        for (int i = 0; i < n; i++)
+                (*chain)[i] = path[n - 1 - i];
+        return n;
 }
 
-/* A function defined inside a namespace, whose range holds a. */
-static bool function_in_namespaces(Dwarf_Die *parent, Dwarf_Addr a, Dwarf_Die *ret, int depth, int *budget) {
-        Dwarf_Die c;
-
-        if (depth >= NAMESPACE_DEPTH_MAX || dwarf_child(parent, &c) != 0)
-                return false;
-        do {
-                int tag = dwarf_tag(&c);
-
-                if (depth > 0 && tag == DW_TAG_subprogram && dwarf_haspc(&c, a) > 0) {
-                        *ret = c;
-                        return true;
-                }
-                if (tag == DW_TAG_namespace && --*budget >= 0 &&
-                    function_in_namespaces(&c, a, ret, depth + 1, budget))
-                        return true;
-        } while (*budget >= 0 && dwarf_siblingof(&c, &c) == 0);
-        return false;
-}
-
-int symb_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain) {
-        Dwarf_Die *scopes = NULL, inner;
-        int n = dwarf_getscopes(cu, a, &scopes), budget = NAMESPACES_MAX;
+int symb_concrete_scopes(struct symb_file *f, Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain) {
+        Dwarf_Die *scopes = NULL, fn;
+        int n;
 
         *chain = NULL;
-        if (n > 0) {
-                inner = scopes[0];
-                free(scopes);
-        } else {
-                free(scopes);
-                /* libdw prunes every DIE without the pc, namespaces
-                 * included, so it never sees a function defined inside
-                 * DW_TAG_namespace (clang puts one there when the namespace
-                 * alone declares it: gtest's testing::internal::
-                 * CmpHelperSTREQ). gdb's block tree has it. And libdw
-                 * 0.188 cannot be rooted at the namespace instead: it
-                 * looks for an inlined function's abstract origin under
-                 * the root only. */
-                if (n < 0 || !function_in_namespaces(cu, a, &inner, 0, &budget))
-                        return n < 0 ? n : 0;
-                innermost(&inner, a);
+        /* The function from the file's index (scope-index.c), then the
+         * scopes inside it: dwarf_getscopes walks the CU from its top for
+         * every address (clang emits no DW_AT_sibling, so that is every
+         * DIE of the CU: most of gtest's symbolication time), and it
+         * prunes namespaces, never finding a function defined inside one
+         * (clang puts one there when the namespace alone declares it:
+         * gtest's testing::internal::CmpHelperSTREQ; gdb finds it). */
+        if (symb_scope_function(f, a, &fn)) {
+                last_alias(&fn, a);
+                return chain_down(&fn, a, chain);
         }
-        last_alias(&inner, a);
-        /* dwarf_getscopes follows an inlined subroutine into its abstract
-         * origin's parents; the concrete chain comes from the DIE tree. */
-        n = dwarf_getscopes_die(&inner, chain);
+        /* Not indexed (no index for the file, or a function nested where
+         * the index does not look): libdw's search, and its concrete
+         * chain, as dwarf_getscopes follows an inlined subroutine into its
+         * abstract origin's parents. */
+        n = dwarf_getscopes(cu, a, &scopes);
+        if (n <= 0) {
+                free(scopes);
+                return n;
+        }
+        fn = scopes[0];
+        free(scopes);
+        last_alias(&fn, a);
+        n = dwarf_getscopes_die(&fn, chain);
         if (n <= 0) {
                 free(*chain);
                 *chain = NULL;
@@ -125,7 +117,7 @@ static void compute(struct symb_file *f, struct symb_scopes *e) {
         if (!symb_file_cu(f, e->addr, &e->cu))
                 return;
         e->has_cu = true;
-        e->n_chain = symb_concrete_scopes(&e->cu, e->addr, &e->chain);
+        e->n_chain = symb_concrete_scopes(f, &e->cu, e->addr, &e->chain);
         if (e->n_chain < 0)
                 e->n_chain = 0;
 }

@@ -84,12 +84,12 @@ struct symb_file {
         struct symb_scopes **scopes;    /* scopes.c: open addressing by address */
         size_t scopes_cap, n_scopes;
 
-        bool types_built;               /* type-index.c: defined types by name */
-        struct symb_type_index *types;
+        bool scope_index_built;         /* scope-index.c */
+        struct symb_scope_index *scope_index;
 };
 
-/* The concrete scopes at one DWARF address of a file, innermost first
- * (the innermost scope's dwarf_getscopes_die chain), and its CU. */
+/* The concrete scopes at one DWARF address of a file, innermost first up
+ * to the function (symb_concrete_scopes), and its CU. */
 struct symb_scopes {
         Dwarf_Addr addr;
         bool has_cu;
@@ -131,9 +131,9 @@ const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_ad
 bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr);
 
 /* scopes.c: the concrete scopes at DWARF address a of cu, innermost first
- * and ending with the CU, into *chain (malloc'ed); their number, 0 when
- * none holds a. Functions defined inside namespaces too. Uncached. */
-int symb_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain);
+ * up to the function holding them (the CU's own parents may follow), into
+ * *chain (malloc'ed); their number, 0 when none holds a. Uncached. */
+int symb_concrete_scopes(struct symb_file *f, Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die **chain);
 
 /* scopes.c: the cached scopes at DWARF address a (NULL: no DWARF or out of
  * memory), valid until symb_file_scopes_clear(). */

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "cxx-names.h"
-#include "type-index.h"
+#include "scope-index.h"
 #include "values.h"
 
 /* gdb's defaults: `set print repeats` and `set print max-depth`. */
@@ -279,11 +279,16 @@ static void cxx_component(struct sb *b, const char *name) {
 static void qualified_name(struct sb *b, Dwarf_Die *die) {
         /* C++: the enclosing namespaces and classes, as gdb prints "ns::T". */
         Dwarf_Die *scopes = NULL;
-        const char *name = dwarf_diename(die);
+        const char *name = dwarf_diename(die), *prefix;
         int n;
 
         if (!is_cplus(die)) {
                 sb_puts(b, name ? name : "");
+                return;
+        }
+        if ((prefix = symb_scope_prefix(die))) {
+                cxx_component(b, prefix);
+                cxx_component(b, name ? name : "");
                 return;
         }
         if ((n = dwarf_getscopes_die(die, &scopes)) > 1) {

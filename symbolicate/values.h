@@ -56,5 +56,5 @@ int64_t symb_type_size(Dwarf_Die *type);
  * module: gdb prints such an object as <incomplete type>. */
 bool symb_type_incomplete(const struct symb_frame_context *fc, Dwarf_Die *type);
 /* The same, with the bounds of variable-length arrays read in frame fc,
- * and declared types' definitions found (type-index.c). */
+ * and declared types' definitions found (scope-index.c). */
 int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type);
