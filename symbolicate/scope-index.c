@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* symbolicate/scope-index.c: one walk over a file's named scopes (every
- * CU's top level, its namespaces and its classes; no function bodies),
- * made the first time the file needs one of:
+/* symbolicate/scope-index.c: walks over a file's named scopes (a CU's
+ * top level, its namespaces and its classes; no function bodies), each CU
+ * the first time a lookup needs it, for:
  *
  *  - the scope a DIE is declared in ("testing::internal::"), for C++
  *    names: libdw 0.188 has no parent pointers, and dwarf_getscopes_die
@@ -14,7 +14,8 @@
  *    opaque structs. gdb's check_typedef looks the name up among all
  *    objfiles' types (lookup_transparent_type) and prints the object;
  *    without a definition it says <incomplete type>. The frame's module
- *    is searched first, then the others in load order, as gdb's objfiles;
+ *    is searched first, then the others in load order, as gdb's objfiles
+ *    (this walks every CU of a file, once);
  *  - the functions, by address: libdw's dwarf_getscopes walks the whole
  *    CU for each address and prunes namespaces, never finding a function
  *    defined inside one (clang puts a function there when the namespace
@@ -51,7 +52,11 @@ struct fn_range {
         Dwarf_Off off;
 };
 
-struct symb_scope_index {
+/* One walk's results: a CU's scopes, functions and DIEs (types_only
+ * false), or every CU's defined types (types_only). */
+struct walk_index {
+        bool types_only;
+        Dwarf_Off cu_off;       /* the CU's DIE, for a CU's index */
         char **prefixes;        /* "" first, then "ns::", "ns::K::", ... */
         size_t n_prefixes, cap_prefixes;
         struct die_entry *dies; /* in DIE order, so sorted by offset */
@@ -80,7 +85,7 @@ static int kind_of(int tag) {
         }
 }
 
-static bool grow(struct symb_scope_index *ix, void **v, size_t *cap, size_t n, size_t size) {
+static bool grow(struct walk_index *ix, void **v, size_t *cap, size_t n, size_t size) {
         size_t ncap;
         void *g;
 
@@ -108,7 +113,7 @@ static char *join(const char *a, const char *b, const char *c) {
         return r;
 }
 
-static int add_prefix(struct symb_scope_index *ix, char *p) {
+static int add_prefix(struct walk_index *ix, char *p) {
         if (!p || !grow(ix, (void **) &ix->prefixes, &ix->cap_prefixes, ix->n_prefixes, sizeof(char *))) {
                 free(p);
                 ix->full = true;
@@ -119,14 +124,14 @@ static int add_prefix(struct symb_scope_index *ix, char *p) {
         return (int) ix->n_prefixes++;
 }
 
-static void add_die(struct symb_scope_index *ix, Dwarf_Off off, int prefix) {
+static void add_die(struct walk_index *ix, Dwarf_Off off, int prefix) {
         if (!grow(ix, (void **) &ix->dies, &ix->cap_dies, ix->n_dies, sizeof(*ix->dies)))
                 return;
         ix->entries++;
         ix->dies[ix->n_dies++] = (struct die_entry) {off, (uint32_t) prefix};
 }
 
-static void add_type(struct symb_scope_index *ix, const char *prefix, const char *name, int kind, Dwarf_Off off) {
+static void add_type(struct walk_index *ix, const char *prefix, const char *name, int kind, Dwarf_Off off) {
         char *q = join(prefix, name, "");
 
         if (!q || !grow(ix, (void **) &ix->types, &ix->cap_types, ix->n_types, sizeof(*ix->types))) {
@@ -138,7 +143,7 @@ static void add_type(struct symb_scope_index *ix, const char *prefix, const char
         ix->types[ix->n_types++] = (struct type_entry) {q, kind, off};
 }
 
-static void add_function(struct symb_scope_index *ix, Dwarf_Die *fn) {
+static void add_function(struct walk_index *ix, Dwarf_Die *fn) {
         Dwarf_Addr base, low, high;
         ptrdiff_t k = 0;
 
@@ -150,7 +155,7 @@ static void add_function(struct symb_scope_index *ix, Dwarf_Die *fn) {
         }
 }
 
-static void walk(struct symb_scope_index *ix, Dwarf_Die *parent, int prefix, int depth) {
+static void walk(struct walk_index *ix, Dwarf_Die *parent, int prefix, int depth) {
         Dwarf_Die c;
 
         if (depth >= NEST_MAX || dwarf_child(parent, &c) != 0)
@@ -159,11 +164,12 @@ static void walk(struct symb_scope_index *ix, Dwarf_Die *parent, int prefix, int
                 int tag = dwarf_tag(&c), kind = kind_of(tag);
                 const char *name = dwarf_diename(&c);
 
-                if (tag == DW_TAG_subprogram || tag == DW_TAG_typedef || kind != 0)
+                if (!ix->types_only && (tag == DW_TAG_subprogram || tag == DW_TAG_typedef || kind != 0))
                         add_die(ix, dwarf_dieoffset(&c), prefix);
-                if (tag == DW_TAG_subprogram && (dwarf_hasattr(&c, DW_AT_low_pc) || dwarf_hasattr(&c, DW_AT_ranges)))
+                if (!ix->types_only && tag == DW_TAG_subprogram &&
+                    (dwarf_hasattr(&c, DW_AT_low_pc) || dwarf_hasattr(&c, DW_AT_ranges)))
                         add_function(ix, &c);
-                if (kind != 0 && name && !dwarf_hasattr(&c, DW_AT_declaration))
+                if (ix->types_only && kind != 0 && name && !dwarf_hasattr(&c, DW_AT_declaration))
                         add_type(ix, ix->prefixes[prefix], name, kind, dwarf_dieoffset(&c));
                 /* A scope: its children are named inside it. An unnamed
                  * class holds nothing nameable; an anonymous namespace is
@@ -204,35 +210,49 @@ static int die_cmp(const void *a, const void *b) {
         return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static struct symb_scope_index *build(Dwarf *dw) {
-        struct symb_scope_index *ix = calloc(1, sizeof(*ix));
+static void sort_index(struct walk_index *ix) {
+        if (ix->n_types > 1)
+                qsort(ix->types, ix->n_types, sizeof(*ix->types), type_cmp);
+        if (ix->n_fns > 1)
+                qsort(ix->fns, ix->n_fns, sizeof(*ix->fns), fn_cmp);
+        /* Walked in DIE order already; sorted to be sure. */
+        if (ix->n_dies > 1)
+                qsort(ix->dies, ix->n_dies, sizeof(*ix->dies), die_cmp);
+}
+
+/* cu's index, or every CU's types (cu NULL). NULL for out of memory. */
+static struct walk_index *build(Dwarf *dw, Dwarf_Die *cu) {
+        struct walk_index *ix = calloc(1, sizeof(*ix));
         Dwarf_Off off = 0, next;
         size_t hsize;
 
         if (!ix)
                 return NULL;
+        ix->types_only = !cu;
         if (add_prefix(ix, strdup("")) < 0) {
                 free(ix);
                 return NULL;
         }
-        while (!ix->full && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-                Dwarf_Die cu;
+        if (cu) {
+                ix->cu_off = dwarf_dieoffset(cu);
+                walk(ix, cu, 0, 0);
+        } else
+                while (!ix->full && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+                        Dwarf_Die d;
 
-                if (dwarf_offdie(dw, off + hsize, &cu))
-                        walk(ix, &cu, 0, 0);
-                off = next;
-        }
-        if (ix->n_types > 1)
-                qsort(ix->types, ix->n_types, sizeof(*ix->types), type_cmp);
-        if (ix->n_fns > 1)
-                qsort(ix->fns, ix->n_fns, sizeof(*ix->fns), fn_cmp);
-        /* Already in order for one Dwarf; type units could interleave. */
-        if (ix->n_dies > 1)
-                qsort(ix->dies, ix->n_dies, sizeof(*ix->dies), die_cmp);
+                        if (dwarf_offdie(dw, off + hsize, &d))
+                                walk(ix, &d, 0, 0);
+                        /* Each CU's prefixes are its own. */
+                        for (size_t i = 1; i < ix->n_prefixes; i++)
+                                free(ix->prefixes[i]);
+                        ix->n_prefixes = 1;
+                        off = next;
+                }
+        sort_index(ix);
         return ix;
 }
 
-void symb_scope_index_free(struct symb_scope_index *ix) {
+static void walk_index_free(struct walk_index *ix) {
         if (!ix)
                 return;
         for (size_t i = 0; i < ix->n_types; i++)
@@ -246,16 +266,81 @@ void symb_scope_index_free(struct symb_scope_index *ix) {
         free(ix);
 }
 
-static struct symb_scope_index *index_of(struct symb_file *f) {
-        Dwarf *dw = symb_file_dwarf(f);
+/* A file's indexes: one per CU a lookup needed, made then (a dump touches
+ * a few of libc's 1,500 CUs), sorted by the CU's offset; and every CU's
+ * types, made when a declared type is first met. */
+struct symb_scope_index {
+        struct walk_index **cus;
+        size_t n_cus, cap_cus;
+        struct walk_index *types;
+        bool types_built;
+};
 
-        if (!dw)
+void symb_scope_index_free(struct symb_scope_index *fx) {
+        if (!fx)
+                return;
+        for (size_t i = 0; i < fx->n_cus; i++)
+                walk_index_free(fx->cus[i]);
+        free(fx->cus);
+        walk_index_free(fx->types);
+        free(fx);
+}
+
+static struct symb_scope_index *file_index(struct symb_file *f) {
+        if (!symb_file_dwarf(f))
                 return NULL;
-        if (!f->scope_index_built) {
-                f->scope_index_built = true;
-                f->scope_index = build(dw);
-        }
+        if (!f->scope_index)
+                f->scope_index = calloc(1, sizeof(*f->scope_index));
         return f->scope_index;
+}
+
+/* The index of the CU whose DIE is cu in f, made on first use. */
+static struct walk_index *cu_index(struct symb_file *f, Dwarf_Die *cu) {
+        struct symb_scope_index *fx = file_index(f);
+        Dwarf_Off off = dwarf_dieoffset(cu);
+        struct walk_index *ix;
+        size_t lo = 0, hi;
+
+        if (!fx)
+                return NULL;
+        hi = fx->n_cus;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (fx->cus[mid]->cu_off < off)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < fx->n_cus && fx->cus[lo]->cu_off == off)
+                return fx->cus[lo];
+        if (fx->n_cus == fx->cap_cus) {
+                size_t cap = fx->cap_cus ? 2 * fx->cap_cus : 16;
+                struct walk_index **g = realloc(fx->cus, cap * sizeof(*g));
+
+                if (!g)
+                        return NULL;
+                fx->cus = g;
+                fx->cap_cus = cap;
+        }
+        if (!(ix = build(f->dwarf, cu)))
+                return NULL;
+        memmove(fx->cus + lo + 1, fx->cus + lo, (fx->n_cus - lo) * sizeof(*fx->cus));
+        fx->cus[lo] = ix;
+        fx->n_cus++;
+        return ix;
+}
+
+static struct walk_index *types_index(struct symb_file *f) {
+        struct symb_scope_index *fx = file_index(f);
+
+        if (!fx)
+                return NULL;
+        if (!fx->types_built) {
+                fx->types_built = true;
+                fx->types = build(f->dwarf, NULL);
+        }
+        return fx->types;
 }
 
 /* ---- the registry: which file a Dwarf is ---- */
@@ -317,7 +402,8 @@ static struct symb_file *file_of(Dwarf_Die *die) {
 
 const char *symb_scope_prefix(Dwarf_Die *die) {
         struct symb_file *f = file_of(die);
-        struct symb_scope_index *ix = f ? index_of(f) : NULL;
+        Dwarf_Die cu;
+        struct walk_index *ix = f && dwarf_diecu(die, &cu, NULL, NULL) ? cu_index(f, &cu) : NULL;
         Dwarf_Off off = dwarf_dieoffset(die);
         size_t lo = 0, hi;
 
@@ -337,8 +423,8 @@ const char *symb_scope_prefix(Dwarf_Die *die) {
         return NULL;
 }
 
-bool symb_scope_function(struct symb_file *f, Dwarf_Addr a, Dwarf_Die *ret) {
-        struct symb_scope_index *ix = f ? index_of(f) : NULL;
+bool symb_scope_function(struct symb_file *f, Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die *ret) {
+        struct walk_index *ix = f && cu ? cu_index(f, cu) : NULL;
         size_t lo = 0, hi;
 
         if (!ix)
@@ -361,7 +447,7 @@ bool symb_scope_function(struct symb_file *f, Dwarf_Addr a, Dwarf_Die *ret) {
 
 /* The first definition of name (kind) in f. */
 static bool find_in(struct symb_file *f, const char *name, int kind, Dwarf_Die *def) {
-        struct symb_scope_index *ix = index_of(f);
+        struct walk_index *ix = types_index(f);
         size_t lo = 0, hi;
 
         if (!ix)

@@ -22,9 +22,9 @@ const char *symb_scope_prefix(Dwarf_Die *die);
  * check_typedef finds it; false if none is found. */
 bool symb_type_definition(const struct symb_frame_context *fc, Dwarf_Die *decl, Dwarf_Die *def);
 
-/* The function whose range holds DWARF address a of f, at a CU's top
- * level or inside namespaces and classes. */
-bool symb_scope_function(struct symb_file *f, Dwarf_Addr a, Dwarf_Die *ret);
+/* The function of CU cu (a DIE of f) whose range holds DWARF address a,
+ * at the CU's top level or inside namespaces and classes. */
+bool symb_scope_function(struct symb_file *f, Dwarf_Die *cu, Dwarf_Addr a, Dwarf_Die *ret);
 
 /* context.c: every file whose Dwarf is open is registered, so that a DIE
  * leads to its file's index. */

@@ -89,7 +89,7 @@ int symb_concrete_scopes(struct symb_file *f, Dwarf_Die *cu, Dwarf_Addr a, Dwarf
          * prunes namespaces, never finding a function defined inside one
          * (clang puts one there when the namespace alone declares it:
          * gtest's testing::internal::CmpHelperSTREQ; gdb finds it). */
-        if (symb_scope_function(f, a, &fn)) {
+        if (symb_scope_function(f, cu, a, &fn)) {
                 last_alias(&fn, a);
                 return chain_down(&fn, a, chain);
         }

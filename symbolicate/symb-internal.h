@@ -84,7 +84,6 @@ struct symb_file {
         struct symb_scopes **scopes;    /* scopes.c: open addressing by address */
         size_t scopes_cap, n_scopes;
 
-        bool scope_index_built;         /* scope-index.c */
         struct symb_scope_index *scope_index;
 };
 
