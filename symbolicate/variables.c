@@ -353,6 +353,14 @@ static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, 
         return 0;
 }
 
+/* gdb keeps a block with no function of its own in a hashed dictionary
+ * (block-order.c). */
+static bool hashed_block(Dwarf_Die *scope) {
+        int tag = dwarf_tag(scope);
+
+        return tag == DW_TAG_lexical_block || tag == DW_TAG_try_block || tag == DW_TAG_catch_block;
+}
+
 int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, size_t n_scopes,
                       const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars) {
         int r;
@@ -363,9 +371,20 @@ int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, si
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n_scopes; i++) {
+                size_t start = *n_vars, nsyms;
+                Dwarf_Die origin;
+
                 r = collect_scope(fc, &scopes[i], DW_TAG_variable, SYMB_VAR_LOCAL, lim, vars, n_vars);
                 if (r < 0)
                         return r;
+                if (!hashed_block(&scopes[i]))
+                        continue;
+                nsyms = *n_vars - start + symb_block_silent_symbols(&scopes[i]);
+                if (abstract_origin(&scopes[i], &origin))
+                        nsyms += symb_block_silent_symbols(&origin);
+                r = symb_block_order(*vars + start, *n_vars - start, nsyms, &scopes[i]);
+                if (r < 0)
+                        return -ENOMEM;
         }
         return 0;
 }

@@ -26,3 +26,17 @@ int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, si
                       const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars);
 
 void symb_var_clear(struct symb_var *v);
+
+/* block-order.c: vars[0..n), the locals of lexical block `block` in DIE
+ * order, put in the order gdb lists them (its hashed block dictionary);
+ * nsyms: all the symbols gdb makes in that block. 0 or -ENOMEM. */
+int symb_block_order(struct symb_var *vars, size_t n, size_t nsyms, Dwarf_Die *block);
+
+/* block-order.c: the bucket of gdb's hashed block dictionary of nsyms
+ * symbols that a local named name falls in (its language C or C++). */
+size_t symb_block_bucket(const char *name, size_t nsyms, bool cxx);
+
+/* block-order.c: the symbols of block's children that gdb makes but bt
+ * full does not print (named types, labels with an address, extern
+ * declarations). */
+size_t symb_block_silent_symbols(Dwarf_Die *block);

@@ -519,9 +519,10 @@ def compare_vars(gvars, ovars, where, t):
     onames = [v['name'] for v in ovars]
     if gnames != onames and sorted(gnames) == sorted(onames):
         # gdb keeps a lexical block's symbols in a hash table, so its
-        # order inside nested blocks is not declaration order.
+        # order inside nested blocks is not declaration order; crashd
+        # follows that table (symbolicate/block-order.c).
         t.order += 1
-        t.notes.append('%s: order differs: gdb %s, ours %s' % (where, gnames, onames))
+        t.problems.append('%s: order differs: gdb %s, ours %s' % (where, gnames, onames))
 
 
 
