@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # tests/realworld/fetch-sources.sh DEST PKG...: the sources of real
-# projects, from Debian 12's own binary packages, for run-realworld.py.
+# projects, from Debian 12's own binary packages (and one npm package),
+# for run-realworld.py.
 #
 # Each PKG (librust-lua52-sys-dev, librust-onig-sys-dev, googletest: they
 # ship C and C++ source trees as plain files) is unpacked into DEST/PKG/
@@ -30,8 +31,39 @@ shopt -s nullglob
 
 first() { [ $# -gt 0 ] && printf '%s\n' "$1"; return 0; }
 
+# npm:NAME@VERSION: a package of the npm registry (SQLite's amalgamation
+# comes in better-sqlite3), `npm pack`ed into DEST/debs and untarred; the
+# version is pinned, so the cached tarball is the one wanted.
+fetch_npm() {
+        local pkg=$1 spec=${1#npm:} tgz packed
+        tgz="$dest/debs/npm-${spec//\//-}.tgz"
+        if [ ! -f "$tgz" ]; then
+                command -v npm >/dev/null 2>&1 || { echo "$pkg: no npm to fetch it with" >&2; exit 2; }
+                rm -rf "$dest/debs/npm.tmp"
+                mkdir -p "$dest/debs/npm.tmp"
+                if ! (cd "$dest/debs/npm.tmp" && npm pack -q "$spec" >/dev/null 2>&1); then
+                        echo "$pkg: npm pack failed (no network?)" >&2
+                        exit 2
+                fi
+                packed=$(first "$dest/debs/npm.tmp"/*.tgz)
+                [ -n "$packed" ] || { echo "$pkg: npm pack left no tarball" >&2; exit 2; }
+                mv "$packed" "$tgz"
+                rm -rf "$dest/debs/npm.tmp"
+        fi
+        rm -rf "$dest/$pkg.tmp"
+        mkdir -p "$dest/$pkg.tmp"
+        tar -xzf "$tgz" -C "$dest/$pkg.tmp" || { echo "$pkg: cannot unpack $tgz" >&2; exit 2; }
+        basename "$tgz" >"$dest/$pkg.tmp/.unpacked"
+        rm -rf "${dest:?}/$pkg"
+        mv "$dest/$pkg.tmp" "$dest/$pkg"
+}
+
 for pkg in "$@"; do
         [ -f "$dest/$pkg/.unpacked" ] && continue
+        if [ "${pkg#npm:}" != "$pkg" ]; then
+                fetch_npm "$pkg"
+                continue
+        fi
         deb=$(first "$dest/debs/${pkg}"_*.deb)
         [ -n "$deb" ] || deb=$(first /var/cache/apt/archives/"${pkg}"_*.deb)
         if [ -z "$deb" ]; then

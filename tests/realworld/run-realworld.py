@@ -4,7 +4,7 @@
 run-conformance.py's comparison, on programs built from the source of
 real projects that Debian 12 ships, crashed deep in the project's code.
 
-  run-realworld.py --project lua|onig|gtest --cc gcc|clang --opt O2
+  run-realworld.py --project lua|onig|gtest|sqlite --cc gcc|clang --opt O2
                    --sources CACHE --dumper SO --crashctl EXE [thresholds]
 
 1. fetch-sources.sh puts the project's Debian package, unpacked, in the
@@ -89,6 +89,16 @@ PROJECTS = {
                      '#define SIZEOF_LONG 8\n#define SIZEOF_VOIDP 8\n#define SIZEOF_LONG_LONG 8\n'),
         'flags': ['-w', '-DHAVE_UNISTD_H=1', '-DHAVE_SYS_TYPES_H=1', '-DHAVE_SYS_TIME_H=1', '-I{work}', '-I{tree}'],
         'driver': 'onig-crash.c', 'libs': [],
+    },
+    # SQLite 3.54.1 as its amalgamation builds (the one sqlite3.c), from the
+    # npm package better-sqlite3, which ships it: multi-thread mode (one
+    # connection per thread), no extension loading (no dlopen). Pinned:
+    # the values depend on the code.
+    'sqlite': {
+        'package': 'npm:better-sqlite3@13.2.0', 'tree': 'package/deps/sqlite3', 'lang': 'c',
+        'files': ['sqlite3.c'], 'exclude': [],
+        'flags': ['-DSQLITE_THREADSAFE=2', '-DSQLITE_OMIT_LOAD_EXTENSION', '-I{tree}'],
+        'driver': 'sqlite-crash.c', 'libs': ['-lm'],
     },
     # googletest 1.12.1 as its CMake build makes libgtest: the one
     # gtest-all.cc, with the headers of include/ and src/.
