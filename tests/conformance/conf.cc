@@ -118,6 +118,8 @@ extern "C" NOINLINE int c_check(const char *s, int n) {
 }
 
 NOINLINE static int visit(geo::Shape *shape, const geo::Circle &circle, int level) {
+        // A C++ thread_local, in the main thread's static TLS block.
+        static thread_local int visits = 40;
         int counter = level;
         geo::Vec by = { 2.0, 0.5 };
         double r = 0;
@@ -126,6 +128,8 @@ NOINLINE static int visit(geo::Shape *shape, const geo::Circle &circle, int leve
 
         KEEP(check);
         KEEP(where);
+        visits += level;
+        KEEP(visits);
 
         r = circle.scaled(by, counter, geo::Vec{ 1.0, -1.0 });
 
@@ -135,9 +139,13 @@ NOINLINE static int visit(geo::Shape *shape, const geo::Circle &circle, int leve
 }
 
 NOINLINE static void worker_block(Worker *w, geo::Box<short> &sbox) {
+        // Each worker's own copy: 7 + 10 * id.
+        static thread_local long turns = 7;
         int twice = w->id * 2;
         const char *greeting = w->id == 1 ? "cxx one" : "cxx two";
 
+        turns += 10 * w->id;
+        KEEP(turns);
         sem_post(&ready);
         for (;;) {
                 pause();
