@@ -144,6 +144,8 @@ static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
 static const char *elf_symbol(Dwfl_Module *m, uint64_t addr, uint64_t *start) {
         GElf_Sym sym;
         GElf_Off off;
+        GElf_Addr bias = 0;
+        void **ud = NULL;
         const char *name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
         int n;
 
@@ -155,6 +157,11 @@ static const char *elf_symbol(Dwfl_Module *m, uint64_t addr, uint64_t *start) {
         if (sym.st_size == 0 ? !(off == 0 && GELF_ST_TYPE(sym.st_info) == STT_FUNC) : off >= sym.st_size)
                 return NULL;
         *start = addr - off;
+        /* The module's file has a table for this (symbols.c); a module
+         * without one is scanned. */
+        if (dwfl_module_info(m, &ud, NULL, NULL, NULL, NULL, NULL, NULL) && ud && *ud &&
+            dwfl_module_getelf(m, &bias))
+                return symb_file_alias(*ud, *start - bias, sym.st_size, GELF_ST_TYPE(sym.st_info), name);
         n = dwfl_module_getsymtab(m);
         if (n > 0 && n < MAX_ALIAS_SCAN)
                 for (int i = 1; i < n; i++) {

@@ -84,6 +84,7 @@ void symb_file_free(struct symb_file *f) {
         free(f->cus);
         free(f->syms);
         free(f->by_name);
+        free(f->aliases);
         symb_file_scopes_clear(f, false);
         symb_scope_index_free(f->scope_index);
         free(f);

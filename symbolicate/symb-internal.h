@@ -80,6 +80,9 @@ struct symb_file {
         struct symb_sym *syms;
         size_t n_syms;
         struct symb_sym **by_name;      /* symbols.c: syms sorted by name */
+        bool aliases_built;             /* symbols.c: every symbol, by value */
+        struct symb_alias *aliases;
+        size_t n_aliases;
 
         struct symb_scopes **scopes;    /* scopes.c: open addressing by address */
         size_t scopes_cap, n_scopes;
@@ -125,6 +128,10 @@ bool symb_file_cu(struct symb_file *f, Dwarf_Addr a, Dwarf_Die *ret);
 /* symbols.c: the ELF symbol covering main-file address a, and its start
  * in *ret_addr; NULL if none. The name lives as long as the context. */
 const char *symb_file_symbol(struct symb_file *f, GElf_Addr a, GElf_Addr *ret_addr);
+
+/* symbols.c: of the symbols at main-file address addr with this size and
+ * ELF type, the one gdb names (the last in strcmp order), or name. */
+const char *symb_file_alias(struct symb_file *f, GElf_Addr addr, GElf_Addr size, int type, const char *name);
 
 /* symbols.c: the main-file address of the function symbol named name. */
 bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr);

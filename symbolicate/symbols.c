@@ -172,3 +172,95 @@ bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *re
         }
         return false;
 }
+
+/* ---- aliases: every symbol, by value, size and type ----
+ *
+ * symb_address_name names a pointer with the symbol libdwfl finds, and
+ * of the symbols with the same value, size and type takes the last in
+ * strcmp order, as gdb's sorted minimal symbols do. Looked up per pointer
+ * (an interpreter's 256-entry dispatch table in every eval frame), so by
+ * binary search in a table made once per file from the same symbol table
+ * libdwfl reads, not by a scan of all its symbols each time. */
+
+struct symb_alias {
+        GElf_Addr addr, size;           /* in the main file's addresses */
+        unsigned char type;
+        const char *name;
+};
+
+static int alias_cmp(const void *a, const void *b) {
+        const struct symb_alias *x = a, *y = b;
+
+        if (x->addr != y->addr)
+                return x->addr < y->addr ? -1 : 1;
+        if (x->size != y->size)
+                return x->size < y->size ? -1 : 1;
+        if (x->type != y->type)
+                return x->type < y->type ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+static void build_aliases(struct symb_file *f) {
+        Elf *elf = f->elf;
+        Elf_Scn *scn = find_table(f->elf, SHT_SYMTAB);
+        int64_t delta = 0;
+        struct symb_alias *v;
+        GElf_Shdr mem, *sh;
+        Elf_Data *data;
+        size_t n, k = 0;
+
+        f->aliases_built = true;
+        if (!scn && f->debug_elf && (scn = find_table(f->debug_elf, SHT_SYMTAB))) {
+                elf = f->debug_elf;
+                delta = f->dwarf_delta;
+        }
+        if (!scn)
+                scn = find_table(f->elf, SHT_DYNSYM), elf = f->elf, delta = 0;
+        if (!scn || !(sh = gelf_getshdr(scn, &mem)) || !(data = elf_getdata(scn, NULL)))
+                return;
+        n = sh->sh_size / sh->sh_entsize;
+        if (n == 0 || !(v = calloc(n, sizeof(*v))))
+                return;
+        for (size_t i = 1; i < n; i++) {
+                GElf_Sym sym;
+                const char *name;
+
+                if (!gelf_getsym(data, (int) i, &sym))
+                        break;
+                if (sym.st_shndx == SHN_UNDEF || !(name = elf_strptr(elf, sh->sh_link, sym.st_name)) || !*name)
+                        continue;
+                v[k++] = (struct symb_alias) {
+                        .addr = sym.st_value - (GElf_Addr) delta,
+                        .size = sym.st_size,
+                        .type = (unsigned char) GELF_ST_TYPE(sym.st_info),
+                        .name = name,
+                };
+        }
+        qsort(v, k, sizeof(*v), alias_cmp);
+        f->aliases = v;
+        f->n_aliases = k;
+}
+
+const char *symb_file_alias(struct symb_file *f, GElf_Addr addr, GElf_Addr size, int type, const char *name) {
+        const struct symb_alias *v;
+        size_t lo = 0, hi;
+
+        if (!f->aliases_built)
+                build_aliases(f);
+        v = f->aliases;
+        hi = f->n_aliases;
+        /* Past the last entry with this value, size and type. */
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (v[mid].addr < addr || (v[mid].addr == addr && (v[mid].size < size ||
+                    (v[mid].size == size && v[mid].type <= type))))
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo > 0 && v[lo - 1].addr == addr && v[lo - 1].size == size && v[lo - 1].type == type &&
+            strcmp(v[lo - 1].name, name) > 0)
+                return v[lo - 1].name;
+        return name;
+}

@@ -146,7 +146,7 @@ class ValueParser:
                     string, sym = Node('str', text='', tail=sym), None
             if string is None and self.peek(' ') and (self.s[self.i + 1:self.i + 2] in ('"', "'") or
                                    self.s[self.i + 1:self.i + 3] in ('L"', 'u"', 'U"', "L'") or
-                                   self.s[self.i + 1:self.i + 2] == '<'):
+                                   (self.s[self.i + 1:self.i + 2] == '<' and not self.peek(' <repeats'))):
                 self.i += 1
                 string = self.string_seq() if self.at_string() else Node('str', text='', tail=self.angle())
             return Node('ptr', null=int(m.group(1), 16) == 0, addr=int(m.group(1), 16), sym=sym, string=string)

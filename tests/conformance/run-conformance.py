@@ -90,8 +90,8 @@ def build(a, work):
     return exe
 
 
-def crash(exe, mode, dumper, work, name, core_limit, plugin_so=None):
-    """Runs exe under the dumper; returns (dump path, pid)."""
+def crash(exe, mode, dumper, work, name, core_limit, plugin_so=None, args=(), extra_env=None):
+    """Runs exe (with args) under the dumper; returns (dump path, pid)."""
     dumps = os.path.join(work, 'dumps-' + name)
     os.mkdir(dumps)
     # CRASHD_WAIT: the dump is in place when the program has exited.
@@ -99,12 +99,13 @@ def crash(exe, mode, dumper, work, name, core_limit, plugin_so=None):
            'LD_PRELOAD': dumper, 'CRASHD_DUMP_DIR': dumps, 'CRASHD_WAIT': '1'}
     if plugin_so:
         env['CONF_PLUGIN'] = plugin_so
+    env.update(extra_env or {})
 
     def child():
         ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
         resource.setrlimit(resource.RLIMIT_CORE, (core_limit, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
-    p = subprocess.Popen([exe] + ([mode] if mode != 'segv' else []), env=env, cwd=work, preexec_fn=child, stdin=subprocess.DEVNULL,
+    p = subprocess.Popen([exe] + list(args) + ([mode] if mode != 'segv' else []), env=env, cwd=work, preexec_fn=child, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate(timeout=TIMEOUT)
     want = signal.SIGABRT if mode == 'abort' else signal.SIGSEGV
@@ -152,6 +153,8 @@ def under_tree(gf, roots):
 
 
 def is_own(a, gf):
+    if getattr(a, 'own_prefixes', None):
+        return gf['file'] is not None and any(gf['file'].startswith(p) for p in a.own_prefixes)
     return under_tree(gf, a.own) if getattr(a, 'own', None) else own_frame(gf, a)
 
 
@@ -436,8 +439,9 @@ def run_case(a, make_exe):
         cores = os.path.join(work, 'cores')
         os.mkdir(cores)
         with core_pattern_set(os.path.join(cores, 'core.%p')):
-            dump, pid = crash(exe, a.mode, dumper, work, 'ptrace', resource.RLIM_INFINITY, a.plugin_so)
-            parked_dump, _ = crash(exe, a.mode, dumper, work, 'parked', 0, a.plugin_so)
+            run = dict(plugin_so=a.plugin_so, args=getattr(a, 'exe_args', ()), extra_env=getattr(a, 'exe_env', None))
+            dump, pid = crash(exe, a.mode, dumper, work, 'ptrace', resource.RLIM_INFINITY, **run)
+            parked_dump, _ = crash(exe, a.mode, dumper, work, 'parked', 0, **run)
         core = os.path.join(cores, 'core.%d' % pid)
         if not os.path.exists(core):
             raise RuntimeError('the kernel wrote no core (%s)' % os.listdir(cores))

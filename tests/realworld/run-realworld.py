@@ -4,7 +4,7 @@
 run-conformance.py's comparison, on programs built from the source of
 real projects that Debian 12 ships, crashed deep in the project's code.
 
-  run-realworld.py --project lua|onig|gtest|sqlite --cc gcc|clang --opt O2
+  run-realworld.py --project lua|onig|gtest|sqlite|cpython --cc gcc|clang --opt O2
                    --sources CACHE --dumper SO --crashctl EXE [thresholds]
 
 1. fetch-sources.sh puts the project's Debian package, unpacked, in the
@@ -100,6 +100,14 @@ PROJECTS = {
         'flags': ['-DSQLITE_THREADSAFE=2', '-DSQLITE_OMIT_LOAD_EXTENSION', '-I{tree}'],
         'driver': 'sqlite-crash.c', 'libs': ['-lm'],
     },
+    # CPython 3.11's debug build as Debian ships it (python3.11-dbg, which
+    # scripts/install-deps.sh installs): nothing to build; the driver is a
+    # Python script. Its own frames are those in CPython's source tree,
+    # which its DWARF names relative to the build folder.
+    'cpython': {
+        'exe': '/usr/bin/python3.11d', 'lang': 'c', 'driver': 'python-crash.py',
+        'own_prefixes': ['../', './'], 'env': {'PYTHONHASHSEED': '0'},
+    },
     # googletest 1.12.1 as its CMake build makes libgtest: the one
     # gtest-all.cc, with the headers of include/ and src/.
     'gtest': {
@@ -168,6 +176,24 @@ def build(a, project, tree, work):
     return exe
 
 
+def run_installed(a, project):
+    """A project whose program a Debian package installs: run with its
+    driver script, nothing built."""
+    if not os.access(project['exe'], os.X_OK):
+        if os.environ.get('CRASHD_REQUIRE_ORACLES') == '1':
+            print('FAIL: %s is not installed (CRASHD_REQUIRE_ORACLES=1)' % project['exe'])
+            return 1
+        print('SKIP: %s is not installed' % project['exe'])
+        return SKIP
+    a.own = []
+    a.own_prefixes = project['own_prefixes']
+    a.name = a.project
+    a.source = None
+    a.exe_args = [os.path.join(HERE, project['driver'])]
+    a.exe_env = project.get('env')
+    return conformance.run_case(a, lambda work: project['exe'])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--project', required=True, choices=sorted(PROJECTS))
@@ -186,6 +212,8 @@ def main():
         print('SKIP: %s is not installed' % conformance.COMPILERS[(a.cc, 'c++')])
         return SKIP
     a.sources = os.path.abspath(a.sources)
+    if project.get('exe'):
+        return run_installed(a, project)
     t0 = time.monotonic()
     tree = fetch(a, project)
     if tree is None:
