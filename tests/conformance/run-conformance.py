@@ -59,6 +59,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
@@ -445,9 +446,17 @@ def run_case(a, make_exe):
         core = os.path.join(cores, 'core.%d' % pid)
         if not os.path.exists(core):
             raise RuntimeError('the kernel wrote no core (%s)' % os.listdir(cores))
+        t0 = time.monotonic()
         ours, raw = symbolicate(crashctl, dump)
+        t1 = time.monotonic()
         parked, _ = symbolicate(crashctl, parked_dump)
+        t2 = time.monotonic()
         gdb_text = run_gdb(exe, core, work)
+        t3 = time.monotonic()
+        # A figure, not a test: one run each, on a machine busy with other
+        # tests (tests/bench has the benchmarks).
+        print('time: crashctl symbolicate %.0f ms, gdb thread apply all bt full %.0f ms'
+              % (1000 * (t1 - t0), 1000 * (t3 - t2)))
         with open(os.path.join(work, 'gdb.txt'), 'w') as f:
             f.write(gdb_text)
         with open(os.path.join(work, 'ours.json'), 'w') as f:
