@@ -24,10 +24,10 @@
 #define DUMPER_LOAD_TIME __attribute__((section(".text.startup")))
 
 struct dumper_config {
-        /* The environment as it was at load, as getenv() returned it (glibc
-         * never frees environment strings); paths are made from these in
-         * the dumper's child (output.c), so that loading the library
-         * touches as little memory as possible. NULL when unset. */
+        /* The environment as it was at load, copied (preload.c env_copy:
+         * a program may overwrite its environment strings to set its
+         * process title); paths are made from these in the dumper's child
+         * (output.c). NULL when unset. */
         const char *dump_dir;           /* CRASHD_DUMP_DIR */
         const char *socket_path;        /* CRASHD_SOCKET; "" turns notices off */
         const char *xdg_state_home;     /* XDG_STATE_HOME */

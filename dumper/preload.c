@@ -5,6 +5,7 @@
  * in the program's ordinary calls. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -46,7 +47,23 @@ DUMPER_LOAD_TIME static size_t env_size(const char *name, size_t def, size_t min
         return (size_t) n;
 }
 
+/* The value of environment variable name, copied into buf (n bytes):
+ * servers that set their process title (redis-server's set-proc-title,
+ * nginx, PostgreSQL, sshd) overwrite the argv and environment strings
+ * getenv() points into, long before they crash. NULL when unset, or too
+ * long for a path. */
+DUMPER_LOAD_TIME static const char *env_copy(const char *name, char *buf, size_t n) {
+        const char *v = getenv(name);
+        size_t len;
+
+        if (!v || (len = strlen(v)) >= n)
+                return NULL;
+        memcpy(buf, v, len + 1);
+        return buf;
+}
+
 DUMPER_LOAD_TIME static void load_config(struct dumper_config *c) {
+        static char dump_dir[PATH_MAX], socket_path[PATH_MAX], xdg_state_home[PATH_MAX], home[PATH_MAX];
         const char *fault = getenv("CRASHD_TEST_FAULT");
 
         c->disabled = env_true("CRASHD_DISABLE");
@@ -60,12 +77,12 @@ DUMPER_LOAD_TIME static void load_config(struct dumper_config *c) {
         c->globals_max = env_size("CRASHD_GLOBALS_MAX", 64 * 1024, 0, 64 << 20);
         c->lib_globals_max = env_size("CRASHD_LIB_GLOBALS_MAX", 128 * 1024, 0, 64 << 20);
         c->dump_max = 64 << 20;
-        c->dump_dir = getenv("CRASHD_DUMP_DIR");
+        c->dump_dir = env_copy("CRASHD_DUMP_DIR", dump_dir, sizeof dump_dir);
         if (c->dump_dir && !c->dump_dir[0])
                 c->dump_dir = NULL;
-        c->socket_path = getenv("CRASHD_SOCKET");
-        c->xdg_state_home = getenv("XDG_STATE_HOME");
-        c->home = getenv("HOME");
+        c->socket_path = env_copy("CRASHD_SOCKET", socket_path, sizeof socket_path);
+        c->xdg_state_home = env_copy("XDG_STATE_HOME", xdg_state_home, sizeof xdg_state_home);
+        c->home = env_copy("HOME", home, sizeof home);
         /* Only the tests use this: they prove a failing dumper changes
          * nothing about how the program dies. */
         if (fault && strcmp(fault, "child-crash") == 0)

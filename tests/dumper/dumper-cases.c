@@ -7,6 +7,10 @@
  *               request, then a normal exit 0
  *   crash       a NULL write three frames down
  *   fork-crash  forks; parent and child crash at the same moment
+ *   proc-title  rewrites its argv and environment area as servers that set
+ *               their process title do (redis-server, nginx, PostgreSQL:
+ *               environ moved to the heap, the strings overwritten), then
+ *               crashes as "crash" does
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -76,9 +80,38 @@ static int fork_crash(void) {
         return 25;
 }
 
+extern char **environ;
+
+/* As redis-server's setproctitle does: the argv and environment strings
+ * are one contiguous area; environ moves to copies on the heap, and the
+ * whole area is cleared and holds the new title. */
+static int proc_title(int argc, char **argv) {
+        char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+        size_t n = 0;
+        char **copy;
+
+        while (environ[n])
+                n++;
+        if (!(copy = calloc(n + 1, sizeof(*copy))))
+                return 40;
+        for (size_t i = 0; i < n; i++) {
+                if (environ[i] == end)
+                        end += strlen(environ[i]) + 1;
+                if (!(copy[i] = strdup(environ[i])))
+                        return 41;
+        }
+        environ = copy;
+        memset(start, 0, (size_t) (end - start));
+        snprintf(start, (size_t) (end - start), "dumper-cases: a rewritten title");
+        crash_here(3);
+        return 42;
+}
+
 int main(int argc, char **argv) {
         const char *mode = argc > 1 ? argv[1] : "";
 
+        if (strcmp(mode, "proc-title") == 0)
+                return proc_title(argc, argv);
         if (strcmp(mode, "api") == 0)
                 return api();
         if (strcmp(mode, "crash") == 0) {
@@ -87,6 +120,6 @@ int main(int argc, char **argv) {
         }
         if (strcmp(mode, "fork-crash") == 0)
                 return fork_crash();
-        fprintf(stderr, "usage: %s api|crash|fork-crash\n", argv[0]);
+        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title\n", argv[0]);
         return 2;
 }

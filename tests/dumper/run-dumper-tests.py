@@ -227,7 +227,34 @@ def case_wait(tmp):
         check(len(dumps_in(d)) == 1, f"run {i}: the dump was not in place when the process exited")
 
 
+def case_proc_title(tmp):
+    """A program that overwrites its environment strings (its process
+    title) still gets its dump, in CRASHD_DUMP_DIR, with the daemon's
+    notice on CRASHD_SOCKET, and dies by its own signal. The settings are
+    long enough that the rewrite certainly clears them."""
+    d = os.path.join(tmp, "spool-" + "d" * 100)
+    os.mkdir(d)
+    sock_path = os.path.join(tmp, "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(10)
+    try:
+        p, _ = run([PROG, "proc-title"], clean_env(CRASHD_DUMP_DIR=d, CRASHD_SOCKET=sock_path,
+                                                   HOME=os.path.join(tmp, "home-" + "h" * 100)))
+        check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}: {p.stderr.decode()}")
+        files = dumps_in(d, 1)
+        check(len(files) == 1, f"expected one dump in CRASHD_DUMP_DIR, found {os.listdir(d)}")
+        try:
+            msg = s.recv(4096)
+        except socket.timeout:
+            fail("no notice on CRASHD_SOCKET")
+        check(os.path.basename(files[0]).encode() in msg, f"the notice names another file: {msg!r}")
+    finally:
+        s.close()
+
+
 CASES = {
+    "proc-title": case_proc_title,
     "wait": case_wait,
     "api": case_api,
     "env": case_env,
