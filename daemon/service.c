@@ -211,6 +211,14 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
 int service_start(struct daemon *d) {
         uint64_t usec = 0;
 
+        /* A client that goes away before its answer is written (the API
+         * socket, HTTP, a forward's receiver) makes that write raise
+         * SIGPIPE, whose default is to end the process: any user could
+         * kill crashd so. Ignored, the write fails with EPIPE and only
+         * that connection ends. libevent's writes and libcurl's do not
+         * all pass MSG_NOSIGNAL. */
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return log_error_errno(-errno, "Failed to ignore SIGPIPE: %m");
         d->sig_term = evsignal_new(d->base, SIGTERM, on_stop, d);
         d->sig_int = evsignal_new(d->base, SIGINT, on_stop, d);
         d->sig_hup = evsignal_new(d->base, SIGHUP, on_reload, d);

@@ -735,7 +735,37 @@ def case_service(tmp):
         nsock.close()
 
 
+def case_sigpipe(tmp):
+    """Clients that go away before their answer is written (issue 9,
+    point 2): an API client over the Unix socket and an HTTP client, each
+    sending a request and closing at once, twenty times. A write to a
+    closed socket raises SIGPIPE, which killed crashd; it must stay up and
+    answer."""
+    from testkit import free_port
+    import struct
+    base = new_base(tmp)
+    port = free_port()
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+    crash(base)
+    wait_for("the crash stored", lambda: crashes(base) or None)
+    for i in range(20):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(os.path.join(base, "api.sock"))
+        s.sendall(b'{"method":"list"}\n')
+        s.close()
+        h = socket.create_connection(("127.0.0.1", port), timeout=5)
+        h.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        # RST instead of FIN: the answer's write fails at once.
+        h.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.close()
+    time.sleep(0.5)
+    check(d.alive(), f"crashd died (exit {d.proc.returncode}):\n{d.text()[-2000:]}")
+    check(len(crashes(base)) == 1, "the API does not answer after the clients went away")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
 CASES = {
+    "sigpipe": case_sigpipe,
     "user-defaults": case_user_defaults,
     "service": case_service,
     "report": case_report,
