@@ -12,6 +12,12 @@
 #include "spool.h"
 #include "util.h"
 
+/* The reason file's name may already be taken by what a user dropped in
+ * the spool and crashd moved here (a FIFO named "x.dmp.reason", before
+ * an "x.dmp": opening it for writing would block the event loop for good;
+ * a hard link, which O_TRUNC would empty). bad/ is crashd's alone (0700),
+ * so whatever holds the name goes, and the file is made anew: O_EXCL, and
+ * O_NONBLOCK in case. */
 static int write_reason(int bad_fd, const char *target, const char *reason) {
         char name[NAME_MAX + 1];
         _cleanup_close_ int fd = -EBADF;
@@ -19,7 +25,9 @@ static int write_reason(int bad_fd, const char *target, const char *reason) {
 
         if (snprintf(name, sizeof(name), "%s.reason", target) >= (int) sizeof(name))
                 return -ENAMETOOLONG;
-        fd = openat(bad_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (unlinkat(bad_fd, name, 0) < 0 && errno == EISDIR)
+                (void) unlinkat(bad_fd, name, AT_REMOVEDIR);
+        fd = openat(bad_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
         if (write(fd, reason, n) != (ssize_t) n || write(fd, "\n", 1) != 1)

@@ -764,7 +764,27 @@ def case_sigpipe(tmp):
     check(d.stop() == 0, "crashd did not exit 0")
 
 
+def case_fifo_reason(tmp):
+    """A FIFO planted in the spool as x.dmp.reason, then an empty x.dmp
+    (issue 9, point 1): crashd moves both to bad/ and wrote x.dmp's reason
+    into the FIFO, blocking its event loop for good. It must go on
+    answering, stop on SIGTERM, and leave a regular reason file."""
+    base = new_base(tmp)
+    d = Daemon(base)
+    spool = os.path.join(base, "spool")
+    os.mkfifo(os.path.join(spool, "x.dmp.reason"))
+    wait_for("the FIFO moved to bad/", lambda: os.path.exists(os.path.join(spool, "bad", "x.dmp.reason.reason")))
+    drop(spool, "x.dmp", b"")
+    wait_for("x.dmp moved to bad/", lambda: os.path.exists(os.path.join(spool, "bad", "x.dmp")))
+    reason = os.path.join(spool, "bad", "x.dmp.reason")
+    wait_for("x.dmp's reason written", lambda: os.path.isfile(reason) or None)
+    check(stat.S_ISREG(os.lstat(reason).st_mode), "the reason is not a regular file")
+    check(crashes(base) == [], "the API does not answer")
+    check(d.stop(timeout=10) == 0, "crashd did not exit 0 on SIGTERM")
+
+
 CASES = {
+    "fifo-reason": case_fifo_reason,
     "sigpipe": case_sigpipe,
     "user-defaults": case_user_defaults,
     "service": case_service,
