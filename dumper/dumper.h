@@ -103,6 +103,8 @@ struct dumper_park {
         _Atomic uint32_t parked;        /* slots filled */
         _Atomic uint32_t release;       /* 1: parked threads go on (the dump went another way) */
         _Atomic uint32_t asking;        /* 1: park_all() is sending: the signal is ours */
+        _Atomic uint32_t sent;          /* 1: park_all() sent signals that may still arrive
+                                           after it gave up: those are ours too */
         bool active;                    /* this dump takes its threads from the slots */
         uint32_t n;                     /* threads asked to park */
         struct dumper_parked slot[DUMPER_PARK_MAX];

@@ -64,7 +64,8 @@ static void park_handler(int sig, siginfo_t *info, void *ucv) {
          * from anyone else, or from the program at any other time, does
          * what it would have done without us: its default action,
          * terminating the process. */
-        if (!atomic_load(&p->asking) || info->si_code != SI_TKILL || info->si_pid != getpid()) {
+        if (!(atomic_load(&p->asking) || atomic_load(&p->sent)) || info->si_code != SI_TKILL ||
+            info->si_pid != getpid()) {
                 struct sigaction dfl;
 
                 safe_memset(&dfl, 0, sizeof(dfl));
@@ -75,6 +76,8 @@ static void park_handler(int sig, siginfo_t *info, void *ucv) {
                         (void) syscall(SYS_tgkill, getpid(), safe_gettid(), sig);
                 goto out;       /* delivered, and fatal, when we return */
         }
+        /* Ours, but late: park_all() gave up (too many threads, or one
+         * too slow) and the dump goes the ptrace way. */
         if (atomic_load(&p->release))
                 goto out;
         i = atomic_fetch_add(&p->next, 1);
@@ -134,25 +137,13 @@ void dumper_park_release(void) {
         (void) syscall(SYS_futex, &dumper_rt.park.release, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
-bool dumper_park_all(void) {
-        struct dumper_park *p = &dumper_rt.park;
-        pid_t pid = getpid(), self = safe_gettid();
+/* Calls each(tid) for every thread but this one, from /proc/self/task
+ * (getdents64 directly: opendir() would call malloc); stops when each
+ * returns false. False if the list cannot be read. */
+static bool for_each_thread(pid_t self, bool (*each)(pid_t tid, void *arg), void *arg) {
         char buf[4096];
-        uint64_t deadline;
-        ssize_t n;
-        int fd, sig = dumper_rt.park_signal;
+        int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        if (!sig)
-                return false;
-        atomic_store(&p->next, 0);
-        atomic_store(&p->parked, 0);
-        atomic_store(&p->release, 0);
-        atomic_store(&p->asking, 1);
-        p->active = false;
-        p->n = 0;
-
-        /* getdents64 directly: opendir() would call malloc. */
-        fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return false;
         for (;;) {
@@ -170,15 +161,67 @@ bool dumper_park_all(void) {
                         off += d->d_reclen;
                         if (!safe_parse_u64(&s, s + 16, 10, &tid) || *s || (pid_t) tid == self)
                                 continue;
-                        if (p->n >= DUMPER_PARK_MAX) {
+                        if (!each((pid_t) tid, arg)) {
                                 close(fd);
-                                goto give_up;   /* too many: ptrace them */
+                                return true;
                         }
-                        if (syscall(SYS_tgkill, pid, (pid_t) tid, sig) == 0)
-                                p->n++;
                 }
         }
         close(fd);
+        return true;
+}
+
+static bool count_one(pid_t tid, void *arg) {
+        uint32_t *n = arg;
+
+        (void) tid;
+        return ++*n <= DUMPER_PARK_MAX;
+}
+
+struct asking {
+        struct dumper_park *p;
+        bool overflow;          /* more threads than slots */
+};
+
+static bool ask_one(pid_t tid, void *arg) {
+        struct asking *a = arg;
+
+        if (a->p->n >= DUMPER_PARK_MAX) {
+                a->overflow = true;
+                return false;
+        }
+        if (syscall(SYS_tgkill, getpid(), tid, dumper_rt.park_signal) == 0)
+                a->p->n++;
+        return true;
+}
+
+bool dumper_park_all(void) {
+        struct dumper_park *p = &dumper_rt.park;
+        pid_t self = safe_gettid();
+        struct asking asking = { p, false };
+        uint32_t threads = 0;
+        uint64_t deadline;
+        ssize_t n;
+        int sig = dumper_rt.park_signal;
+
+        if (!sig)
+                return false;
+        /* More threads than slots: the ptrace path, before any signal is
+         * sent (a thread asked and then let go would otherwise take the
+         * signal's default action, and the program would die by it). */
+        if (!for_each_thread(self, count_one, &threads) || threads > DUMPER_PARK_MAX)
+                return false;
+        atomic_store(&p->next, 0);
+        atomic_store(&p->parked, 0);
+        atomic_store(&p->release, 0);
+        atomic_store(&p->sent, 1);
+        atomic_store(&p->asking, 1);
+        p->active = false;
+        p->n = 0;
+        /* Threads made since the count: past the slots, give up (the late
+         * signals are recognized as ours by `sent`). */
+        if (!for_each_thread(self, ask_one, &asking) || asking.overflow)
+                goto give_up;
 
         deadline = safe_now_ns(CLOCK_MONOTONIC) + PARK_WAIT_NS;
         for (;;) {

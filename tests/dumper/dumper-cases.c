@@ -7,6 +7,8 @@
  *               request, then a normal exit 0
  *   crash       a NULL write three frames down
  *   fork-crash  forks; parent and child crash at the same moment
+ *   threads N   N threads in all, N - 1 of them waiting in read(), then
+ *               crashes as "crash" does
  *   proc-title  rewrites its argv and environment area as servers that set
  *               their process title do (redis-server, nginx, PostgreSQL:
  *               environ moved to the heap, the strings overwritten), then
@@ -80,6 +82,38 @@ static int fork_crash(void) {
         return 25;
 }
 
+static int quiet[2];
+static pthread_barrier_t started;
+
+static void *waiter(void *arg) {
+        char c;
+
+        (void) arg;
+        pthread_barrier_wait(&started);
+        while (read(quiet[0], &c, 1) != 0)
+                ;
+        return NULL;
+}
+
+/* n threads in all: the parking path holds 64 besides the crashing one,
+ * past that the dumper takes the others with ptrace. */
+static int threads(int n) {
+        pthread_attr_t attr;
+
+        if (n < 1 || n > 4096 || pipe(quiet) != 0 || pthread_barrier_init(&started, NULL, (unsigned) n) != 0 ||
+            pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, 64 * 1024) != 0)
+                return 50;
+        for (int i = 1; i < n; i++) {
+                pthread_t t;
+
+                if (pthread_create(&t, &attr, waiter, NULL) != 0)
+                        return 51;
+        }
+        pthread_barrier_wait(&started);
+        crash_here(3);
+        return 52;
+}
+
 extern char **environ;
 
 /* As redis-server's setproctitle does: the argv and environment strings
@@ -112,6 +146,8 @@ int main(int argc, char **argv) {
 
         if (strcmp(mode, "proc-title") == 0)
                 return proc_title(argc, argv);
+        if (strcmp(mode, "threads") == 0 && argc > 2)
+                return threads(atoi(argv[2]));
         if (strcmp(mode, "api") == 0)
                 return api();
         if (strcmp(mode, "crash") == 0) {
@@ -120,6 +156,6 @@ int main(int argc, char **argv) {
         }
         if (strcmp(mode, "fork-crash") == 0)
                 return fork_crash();
-        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title\n", argv[0]);
+        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title|threads N\n", argv[0]);
         return 2;
 }

@@ -253,7 +253,28 @@ def case_proc_title(tmp):
         s.close()
 
 
+def case_threads(tmp):
+    """Any number of threads (issue 9, point 13): the program dies by its
+    own SIGSEGV and the dump has every thread, each with registers. Up to
+    64 besides the crashing one are parked with a signal; past that the
+    dumper takes them with ptrace (a program with 65 threads died by the
+    parking signal instead, with no dump)."""
+    for n in (1, 64, 65, 66, 200, 1000):
+        d = os.path.join(tmp, "t%d" % n)
+        os.mkdir(d)
+        p, _ = run([PROG, "threads", str(n)], clean_env(CRASHD_DUMP_DIR=d), timeout=60)
+        check(p.returncode == -signal.SIGSEGV,
+              f"{n} threads: exit status {p.returncode}, not SIGSEGV: {p.stderr.decode()[-500:]}")
+        files = dumps_in(d, 1, timeout=30)
+        check(len(files) == 1, f"{n} threads: expected one dump, found {len(files)}")
+        threads = info(files[0])["threads"]
+        check(len(threads) == n, f"{n} threads: the dump has {len(threads)}")
+        lost = [t["tid"] for t in threads if t.get("context_source") in (None, "none") or not t.get("pc")]
+        check(not lost, f"{n} threads: {len(lost)} without registers")
+
+
 CASES = {
+    "threads": case_threads,
     "proc-title": case_proc_title,
     "wait": case_wait,
     "api": case_api,
