@@ -158,20 +158,23 @@ static bool subrange_count(const struct symb_frame_context *fc, Dwarf_Die *sub, 
 
 static int64_t type_size(const struct symb_frame_context *fc, Dwarf_Die *type);
 
-int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) {
+/* depth: arrays of arrays so far. A user's DWARF may make an array its
+ * own element (a cycle libdw's dwarf_aggregate_size stops at, and this
+ * recursion must too). */
+static int64_t type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type, int depth) {
         Dwarf_Die t, c, elem;
         Dwarf_Word size;
         int64_t es;
         uint64_t total = 1;
         bool any = false;
 
-        if (!type || !peel(type, &t))
+        if (!type || depth > MAX_TYPE_CHAIN || !peel(type, &t))
                 return -1;
         if (dwarf_tag(&t) != DW_TAG_array_type || dwarf_aggregate_size(&t, &size) == 0)
                 return type_size(fc, type);
         /* A VLA (bounds in variables of the frame) or an array of
          * unspecified length, which gdb gives length 0. */
-        if (!die_type(&t, &elem) || (es = symb_type_size_in(fc, &elem)) < 0)
+        if (!die_type(&t, &elem) || (es = type_size_in(fc, &elem, depth + 1)) < 0)
                 return -1;
         if (dwarf_child(&t, &c) == 0)
                 do {
@@ -191,6 +194,19 @@ int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) 
         if (!any || total > (UINT64_C(1) << 40) / (es ? (uint64_t) es : 1))
                 return -1;
         return (int64_t) (total * (uint64_t) es);
+}
+
+int64_t symb_type_size_in(const struct symb_frame_context *fc, Dwarf_Die *type) {
+        return type_size_in(fc, type, 0);
+}
+
+bool symb_type_cyclic(Dwarf_Die *type) {
+        Dwarf_Die t = *type;
+
+        for (int i = 0; i < MAX_TYPE_CHAIN; i++)
+                if (!die_type(&t, &t))
+                        return false;
+        return true;
 }
 
 static int64_t type_size(const struct symb_frame_context *fc, Dwarf_Die *type) {
@@ -530,6 +546,7 @@ char *symb_type_name(Dwarf_Die *type) {
 
 struct printer {
         const struct symb_frame_context *fc;
+        unsigned nesting;               /* print_value() calls open now */
         unsigned max_depth;
         unsigned max_elements;
         struct sb out;
@@ -1742,8 +1759,27 @@ static void print_reference(struct printer *p, Dwarf_Die *t, const struct symb_v
         memory_value_free(mv);
 }
 
+static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off,
+                           int recurse, bool deref_ref);
+
+/* Every nesting of values, anonymous members' included (which gdb's depth
+ * limit does not count), is bounded: a user's DWARF may make a struct
+ * its own unnamed member. */
+#define MAX_NESTING 256
+
 static void print_value(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off, int recurse,
                         bool deref_ref) {
+        if (p->nesting >= MAX_NESTING) {
+                sb_puts(&p->out, "<error: the value nests too deep (a cycle in the debug info?)>");
+                return;
+        }
+        p->nesting++;
+        print_value_in(p, type, v, off, recurse, deref_ref);
+        p->nesting--;
+}
+
+static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off,
+                           int recurse, bool deref_ref) {
         Dwarf_Die t;
         int64_t size;
         int tag;

@@ -52,6 +52,10 @@ char *symb_address_name(Dwfl_Module *m, uint64_t addr, int64_t *offset);
 /* The byte size of a type (typedefs and qualifiers followed), or -1. An
  * array of unspecified length has size 0, as in gdb. */
 int64_t symb_type_size(Dwarf_Die *type);
+/* Does type's chain of DW_AT_type references go on past any real type's
+ * depth (an array that is its own element: a cycle in a user's DWARF)? */
+bool symb_type_cyclic(Dwarf_Die *type);
+
 /* A struct, class, union or enum only declared, with no definition in any
  * module: gdb prints such an object as <incomplete type>. */
 bool symb_type_incomplete(const struct symb_frame_context *fc, Dwarf_Die *type);

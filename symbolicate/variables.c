@@ -135,6 +135,8 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
         size = symb_type_size_in(fc, &type);
         if (size < 0 && symb_type_incomplete(fc, &type))
                 return (v->value = strdup("<incomplete type>")) ? 0 : -ENOMEM;
+        if (size < 0 && symb_type_cyclic(&type))
+                return set_reason(v, SYMB_REASON_ERROR, "the type refers to itself (a cycle in the debug info)");
         if (size < 0)
                 return set_reason(v, SYMB_REASON_NOT_IMPLEMENTED, NULL);
         if (size > MAX_VALUE_SIZE) {

@@ -487,9 +487,38 @@ def cmd_formats(a, work):
     print('formats: json, masking, text, sentry: OK')
 
 
+def cmd_type_cycle(a, work):
+    """A DWARF type cycle in a user's program (issue 9, point 3): an array
+    whose element type is itself recursed without bound in the value
+    printer, and crashd's worker died of it once per crash. The dump must
+    symbolicate, and the variable say why it has no value."""
+    src = os.path.join(HERE, 'type-cycle.c')
+    asm, patched, exe = (os.path.join(work, n) for n in ('cycle.s', 'cycle-patched.s', 'type-cycle'))
+    subprocess.run(['gcc', '-g', '-O0', '-S', '-dA', '-o', asm, src], check=True, timeout=60)
+    lines = open(asm).read().split('\n')
+    patches = 0
+    for i, line in enumerate(lines):
+        m = re.search(r'DIE \((0x[0-9a-f]+)\) DW_TAG_array_type', line)
+        if m and 'DW_AT_type' in lines[i + 1]:
+            lines[i + 1] = '\t.long\t%s\t# DW_AT_type: itself' % m.group(1)
+            patches += 1
+    check(patches == 1, f'expected one array type in {asm}, patched {patches}')
+    with open(patched, 'w') as f:
+        f.write('\n'.join(lines))
+    subprocess.run(['gcc', '-g', '-o', exe, patched], check=True, timeout=60)
+    dump, _, _ = crash(a, work, exe, args=())
+    j = symbolicate(a, dump, timeout=60)
+    grid = [v for f in crashed_frames(j) for v in f.get('vars') or [] if v['name'] == 'grid']
+    check(len(grid) == 1, f'grid not in the crashed frames: {crashed_frames(j)}')
+    check(grid[0]['value'] is None and 'cycle' in (grid[0].get('reason') or ''), f'grid: {grid[0]}')
+    text = symbolicate(a, dump, fmt='text', timeout=60)
+    check('grid = <error: the type refers to itself' in text, 'the text does not mark the cycle')
+    print('type-cycle: symbolicated, grid marked:', grid[0]['reason'])
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('command', choices=['modules', 'debuginfod', 'eustack', 'formats'])
+    ap.add_argument('command', choices=['modules', 'debuginfod', 'eustack', 'formats', 'type_cycle'])
     ap.add_argument('--crashctl', required=True)
     ap.add_argument('--dumper', required=True)
     ap.add_argument('--program', required=True, help='symbcrash built -O0')
