@@ -251,7 +251,12 @@ static void on_done(const struct http_response *resp, void *userdata) {
                 retry_item(f, p->id, p->attempts, now + wait_s * NS_PER_S, resp->status, msg);
                 log_notice("The %s receiver asked crashd to wait %" PRIu64 " s (HTTP 429).", kind_name(p->kind),
                            wait_s);
-        } else if (!resp->bad_url && (resp->status == 0 || resp->status == 408 || resp->status >= 500)) {
+        } else if (!(resp->status >= 400 && resp->status < 500 && resp->status != 408)) {
+                /* Anything but the receiver's own refusal of this item (a
+                 * 4xx): no answer, a reply that is not HTTP (curl calls
+                 * that an unsupported protocol, like a bad URL), a
+                 * redirect, a 5xx. Retried with backoff, within the
+                 * queue's bounds: one bad answer must not drop what waits. */
                 uint64_t ms = forward_backoff_ms(p->attempts + 1, random_u32());
 
                 f->n_retries++;
@@ -265,6 +270,7 @@ static void on_done(const struct http_response *resp, void *userdata) {
         } else {
                 log_warning("The %s receiver refused outbox item %" PRId64 " (%s); dropped, sending it again "
                             "would get the same answer.", kind_name(p->kind), p->id, msg);
+                /* A 4xx (not 408 or 429): this item, as sent, is refused. */
                 delete_item(f, p->id);
                 f->n_dropped++;
         }

@@ -6,7 +6,8 @@
 //    Sentry's own @sentry/core; OUTDIR/<n>.envelope keeps the decoded bytes.
 //  - POST /hook/<name> is a webhook; OUTDIR/<n>.hook keeps the body.
 //  - POST /control {"script":[{"status":429,"headers":{...}}, ...]} sets the
-//    answers to the next requests (then 200 again).
+//    answers to the next requests (then 200 again); {"raw":"..."} answers
+//    those bytes and closes, no HTTP at all.
 //  - Every request is one JSON line in OUTDIR/requests.jsonl: n, time (ms),
 //    path, status answered, auth header, event_id, items.
 // PORT 0 picks a free port; the first stdout line is {"port": N}.
@@ -33,6 +34,9 @@ const srv = http.createServer((req, res) => {
         const [hdr, items] = parseEnvelope(body);   // throws on what Sentry would refuse to parse
         rec.event_id = hdr.event_id; rec.dsn = hdr.dsn; rec.sent_at = hdr.sent_at;
         rec.items = items.map(([h, p]) => [h.type, h.attachment_type || null, p instanceof Uint8Array ? p.length : 'json']);
+      }
+      if (planned && planned.raw !== undefined) {
+        rec.status = 'raw'; log(rec); res.socket.end(planned.raw); return;
       }
       if (rec.status === 200) fs.writeFileSync(path.join(out, `${k}.${envelope ? 'envelope' : 'hook'}`), body);
       log(rec);

@@ -331,6 +331,30 @@ def case_retry(tmp):
     print("OK")
 
 
+def case_malformed(tmp):
+    """Answers that are not a refusal of the item (issue 9, point 10): a
+    reply with no HTTP status line, a redirect, a 500. One reply without a
+    status line was taken for a bad URL and every queued forward was
+    dropped for good. Each must be retried until the event arrives once."""
+    port = free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}")
+    sink.control([{"raw": "garbage, not HTTP\r\n\r\n"}, {"status": 302, "headers": {"Location": "/nowhere"}},
+                  {"status": 500}])
+    crash(base)
+    wait_for("the event after the malformed answers",
+             lambda: any(r["status"] == 200 for r in sink.requests() if "event_id" in r), timeout=90)
+    got = [r for r in sink.requests() if "event_id" in r]
+    check([r["status"] for r in got] == ["raw", 302, 500, 200], f"answers: {[r['status'] for r in got]}")
+    check(len({r["event_id"] for r in got}) == 1, "not one event retried")
+    log = open(d.log_path).read()
+    check("dropped" not in log, "crashd dropped a forward:\n" + log[-1500:])
+    check(queued(base) == 0, "the outbox is not empty")
+    d.stop()
+    print("OK: retried after no status line, 302 and 500; arrived once")
+
+
 def case_webhook(tmp):
     """A new signature: one POST with a Slack "text"; the same signature
     again within the quiet period (1 s): none; after it: a regression
@@ -448,7 +472,7 @@ def case_bench(tmp):
 
 
 CASES = {"sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
-         "webhook": case_webhook, "restart": case_restart, "bench": case_bench}
+         "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed}
 
 
 def main():
