@@ -37,43 +37,59 @@ static int sym_cmp(const void *a, const void *b) {
         return strcmp(y->name, x->name);
 }
 
-static void build(struct symb_file *f) {
-        Elf *elf = f->elf;
-        Elf_Scn *scn = find_table(f->elf, SHT_SYMTAB);
-        int64_t delta = 0;
-        struct symb_sym *v;
-        GElf_Shdr mem, *sh;
+/* The file's symbol table, as libdwfl picks it: its own .symtab, else the
+ * separate debug file's (with its address delta), else .dynsym. */
+struct sym_table {
+        Elf *elf;
         Elf_Data *data;
-        size_t n, k = 0;
+        GElf_Word strtab;               /* section index of its names */
+        size_t n;
+        int64_t delta;                  /* subtracted from st_value */
+};
 
-        f->syms_built = true;
+static bool sym_table(struct symb_file *f, struct sym_table *t) {
+        Elf_Scn *scn = find_table(f->elf, SHT_SYMTAB);
+        GElf_Shdr mem, *sh;
+
+        t->elf = f->elf;
+        t->delta = 0;
         if (!scn && f->debug_elf && (scn = find_table(f->debug_elf, SHT_SYMTAB))) {
-                elf = f->debug_elf;
-                delta = f->dwarf_delta;
+                t->elf = f->debug_elf;
+                t->delta = f->dwarf_delta;
         }
         if (!scn)
-                scn = find_table(f->elf, SHT_DYNSYM), elf = f->elf, delta = 0;
-        if (!scn || !(sh = gelf_getshdr(scn, &mem)) || !(data = elf_getdata(scn, NULL)))
+                scn = find_table(f->elf, SHT_DYNSYM), t->elf = f->elf, t->delta = 0;
+        if (!scn || !(sh = gelf_getshdr(scn, &mem)) || !(t->data = elf_getdata(scn, NULL)))
+                return false;
+        t->strtab = sh->sh_link;
+        t->n = sh->sh_size / sh->sh_entsize;
+        return t->n > 0;
+}
+
+static void build(struct symb_file *f) {
+        struct sym_table t;
+        struct symb_sym *v;
+        size_t k = 0;
+
+        f->syms_built = true;
+        if (!sym_table(f, &t) || !(v = calloc(t.n, sizeof(*v))))
                 return;
-        n = sh->sh_size / sh->sh_entsize;
-        if (n == 0 || !(v = calloc(n, sizeof(*v))))
-                return;
-        for (size_t i = 1; i < n; i++) {
+        for (size_t i = 1; i < t.n; i++) {
                 GElf_Sym sym;
                 const char *name;
                 int type;
 
-                if (!gelf_getsym(data, (int) i, &sym))
+                if (!gelf_getsym(t.data, (int) i, &sym))
                         break;
                 type = GELF_ST_TYPE(sym.st_info);
                 if (sym.st_shndx == SHN_UNDEF || sym.st_shndx == SHN_ABS || sym.st_value == 0 ||
                     (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
                         continue;
-                name = elf_strptr(elf, sh->sh_link, sym.st_name);
+                name = elf_strptr(t.elf, t.strtab, sym.st_name);
                 if (!name || !*name)
                         continue;
                 v[k++] = (struct symb_sym) {
-                        .addr = sym.st_value - (GElf_Addr) delta,
+                        .addr = sym.st_value - (GElf_Addr) t.delta,
                         .size = sym.st_size,
                         .name = name,
                 };
@@ -201,36 +217,23 @@ static int alias_cmp(const void *a, const void *b) {
 }
 
 static void build_aliases(struct symb_file *f) {
-        Elf *elf = f->elf;
-        Elf_Scn *scn = find_table(f->elf, SHT_SYMTAB);
-        int64_t delta = 0;
+        struct sym_table t;
         struct symb_alias *v;
-        GElf_Shdr mem, *sh;
-        Elf_Data *data;
-        size_t n, k = 0;
+        size_t k = 0;
 
         f->aliases_built = true;
-        if (!scn && f->debug_elf && (scn = find_table(f->debug_elf, SHT_SYMTAB))) {
-                elf = f->debug_elf;
-                delta = f->dwarf_delta;
-        }
-        if (!scn)
-                scn = find_table(f->elf, SHT_DYNSYM), elf = f->elf, delta = 0;
-        if (!scn || !(sh = gelf_getshdr(scn, &mem)) || !(data = elf_getdata(scn, NULL)))
+        if (!sym_table(f, &t) || !(v = calloc(t.n, sizeof(*v))))
                 return;
-        n = sh->sh_size / sh->sh_entsize;
-        if (n == 0 || !(v = calloc(n, sizeof(*v))))
-                return;
-        for (size_t i = 1; i < n; i++) {
+        for (size_t i = 1; i < t.n; i++) {
                 GElf_Sym sym;
                 const char *name;
 
-                if (!gelf_getsym(data, (int) i, &sym))
+                if (!gelf_getsym(t.data, (int) i, &sym))
                         break;
-                if (sym.st_shndx == SHN_UNDEF || !(name = elf_strptr(elf, sh->sh_link, sym.st_name)) || !*name)
+                if (sym.st_shndx == SHN_UNDEF || !(name = elf_strptr(t.elf, t.strtab, sym.st_name)) || !*name)
                         continue;
                 v[k++] = (struct symb_alias) {
-                        .addr = sym.st_value - (GElf_Addr) delta,
+                        .addr = sym.st_value - (GElf_Addr) t.delta,
                         .size = sym.st_size,
                         .type = (unsigned char) GELF_ST_TYPE(sym.st_info),
                         .name = name,
