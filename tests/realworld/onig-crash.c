@@ -35,6 +35,8 @@
 
 #include "oniguruma.h"
 
+#include "wait-in-syscall.h"
+
 #define NOINLINE __attribute__((noinline))
 
 struct id_check {
@@ -166,29 +168,6 @@ static void *stream_main(void *p) {
                                (const UChar *) stream, (const UChar *) stream + sizeof stream - 1, region,
                                ONIG_OPTION_NONE, mp);
         return NULL;
-}
-
-/* Until thread tid sits in system call nr (as tests/conformance/conf.c). */
-static void wait_in_syscall(pid_t tid, int nr) {
-        /* Static and blanked after: the crash's frames reuse the stack,
-         * and an optimized frame's uninitialized slot that still points
-         * here would show the tid, which differs from run to run. */
-        static char path[64], buf[64];
-
-        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int) tid);
-        for (int tries = 0; tries < 10000; tries++) {
-                FILE *f = fopen(path, "r");
-                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-
-                if (f)
-                        fclose(f);
-                buf[n] = 0;
-                if (buf[0] >= '0' && buf[0] <= '9' && atoi(buf) == nr)
-                        break;
-                usleep(1000);
-        }
-        memset(path, 0, sizeof path);
-        memset(buf, 0, sizeof buf);
 }
 
 int main(void) {

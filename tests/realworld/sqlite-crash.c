@@ -30,6 +30,8 @@
 
 #include "sqlite3.h"
 
+#include "wait-in-syscall.h"
+
 #define NOINLINE __attribute__((noinline))
 
 struct ledger {
@@ -110,29 +112,6 @@ static void *waiter_main(void *p) {
         sqlite3_exec(db, "WITH feed(n) AS (VALUES (1), (2)) SELECT n, wait_more() FROM feed", print_row, NULL,
                      &error);
         return NULL;
-}
-
-/* Until thread tid sits in system call nr (as tests/conformance/conf.c). */
-static void wait_in_syscall(pid_t tid, int nr) {
-        /* Static and blanked after: the crash's frames reuse the stack,
-         * and an optimized frame's uninitialized slot that still points
-         * here would show the tid, which differs from run to run. */
-        static char path[64], buf[64];
-
-        snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int) tid);
-        for (int tries = 0; tries < 10000; tries++) {
-                FILE *f = fopen(path, "r");
-                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-
-                if (f)
-                        fclose(f);
-                buf[n] = 0;
-                if (buf[0] >= '0' && buf[0] <= '9' && atoi(buf) == nr)
-                        break;
-                usleep(1000);
-        }
-        memset(path, 0, sizeof path);
-        memset(buf, 0, sizeof buf);
 }
 
 NOINLINE static void load(struct ledger *lg) {
