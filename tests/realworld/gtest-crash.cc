@@ -30,6 +30,8 @@
 
 #include <unistd.h>
 
+#include "wait-in-syscall.h"
+
 namespace {
 
 struct Record {
@@ -67,25 +69,9 @@ private:
 
         // Until the server thread sits in read() (as conf.c's workers).
         void WaitInRead() {
-                static char path[64], buf[64];
-
                 while (tid_ == 0)
                         usleep(1000);
-                snprintf(path, sizeof path, "/proc/self/task/%d/syscall", static_cast<int>(tid_));
-                for (int tries = 0; tries < 10000; tries++) {
-                        FILE *f = fopen(path, "r");
-                        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-
-                        if (f)
-                                fclose(f);
-                        buf[n] = 0;
-                        if (buf[0] == '0' && buf[1] == ' ')
-                                break;
-                        usleep(1000);
-                }
-                // Blanked: a stale pointer here must not show the tid.
-                memset(path, 0, sizeof path);
-                memset(buf, 0, sizeof buf);
+                wait_in_syscall(tid_, 0 /* read */);
         }
 
         int pipe_[2] = { -1, -1 };
