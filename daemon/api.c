@@ -91,12 +91,13 @@ static const char *error_text(int r) {
         case -ENOENT: return "no such crash";
         case -ENOMEM: return "out of memory";
         case -ENOTCONN: return "crashd serves no web page (http_listen is empty or its port was taken)";
+        case -EBUSY: return "the database is locked by another process; try again";
         default: return "database error";
         }
 }
 
 static int status_json(struct daemon *d, FILE *f) {
-        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s?}",
+        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:s?}",
                               "version", CRASHD_VERSION,
                               "pid", (int) getpid(),
                               "uptime_ns", (json_int_t) (now_ns(CLOCK_MONOTONIC) - d->started_ns),
@@ -105,6 +106,7 @@ static int status_json(struct daemon *d, FILE *f) {
                               "in_flight", (int) d->in_flight,
                               "backlog", (json_int_t) pipeline_backlog(d),
                               "paused", d->paused,
+                              "store_blocked", d->store_blocked,
                               "stored", (json_int_t) d->n_stored,
                               "duplicates", (json_int_t) d->n_duplicates,
                               "bad", (json_int_t) d->n_bad,

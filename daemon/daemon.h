@@ -57,6 +57,8 @@ struct daemon {
         bool rescan_needed;
         bool solo_in_flight;            /* a suspect runs alone (pipeline.c) */
         bool paused;                    /* a transient failure: wait for the retry timer */
+        bool store_blocked;             /* the last failure: the database is locked by another process */
+        struct attempt_clear *attempt_clears;   /* attempt counts to clear once the store can be written */
         unsigned retry_s;
         struct event *retry_timer;
         bool stopping;

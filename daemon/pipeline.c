@@ -137,6 +137,25 @@ static struct name_entry *backlog_pop(struct daemon *d) {
         return e;
 }
 
+/* An attempt count that could not be cleared (the database was locked):
+ * it is cleared later, or the next start would take a dump that was
+ * handled for one that killed crashd. */
+struct attempt_clear {
+        struct attempt_clear *next;
+        char name[];
+};
+
+static void flush_attempt_clears(struct daemon *d) {
+        while (d->attempt_clears) {
+                struct attempt_clear *a = d->attempt_clears;
+
+                if (store_attempt_end(d->store, a->name) < 0)
+                        return;
+                d->attempt_clears = a->next;
+                free(a);
+        }
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *userdata) {
         struct daemon *d = userdata;
 
@@ -161,7 +180,13 @@ static void pause_intake(struct daemon *d, const char *message) {
         if (d->paused)
                 return;
         d->paused = true;
-        d->retry_s = d->retry_s ? (d->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : d->retry_s * 2) : 1;
+        /* A lock held by another process costs one failed statement to
+         * probe: try every second, so that crashd catches up as soon as
+         * it is released. */
+        if (d->store_blocked)
+                d->retry_s = 1;
+        else
+                d->retry_s = d->retry_s ? (d->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : d->retry_s * 2) : 1;
         tv = (struct timeval) { .tv_sec = d->retry_s };
         (void) evtimer_add(d->retry_timer, &tv);
 }
@@ -171,7 +196,10 @@ static void pause_intake(struct daemon *d, const char *message) {
 static void pause_for(struct daemon *d, int r, const char *what) {
         char msg[1600];
 
-        if (r == -ENOSPC || r == -EDQUOT)
+        d->store_blocked = r == -EBUSY;
+        if (r == -EBUSY)
+                (void) snprintf(msg, sizeof(msg), "The database is locked by another process: %s.", what);
+        else if (r == -ENOSPC || r == -EDQUOT)
                 (void) snprintf(msg, sizeof(msg), "The state directory '%s' is full: %s.", d->config.state_dir, what);
         else
                 (void) snprintf(msg, sizeof(msg), "%c%s.", what[0] >= 'a' && what[0] <= 'z' ? what[0] - 'a' + 'A' : what[0],
@@ -181,6 +209,8 @@ static void pause_for(struct daemon *d, int r, const char *what) {
 
 static void resumed(struct daemon *d) {
         d->retry_s = 0;
+        d->store_blocked = false;
+        flush_attempt_clears(d);
         if (d->last_error[0]) {
                 log_info("Storing crashes again.");
                 d->last_error[0] = 0;
@@ -204,10 +234,20 @@ static void move_bad(struct daemon *d, const char *name, uid_t uid, const char *
 }
 
 static void end_attempt(struct daemon *d, const char *name) {
+        size_t n = strlen(name);
+        struct attempt_clear *a;
         int r = store_attempt_end(d->store, name);
 
-        if (r < 0)
-                log_debug_errno(r, "Failed to clear the attempt count of '%s': %s", name, store_errmsg(d->store));
+        if (r >= 0)
+                return;
+        log_debug_errno(r, "Failed to clear the attempt count of '%s': %s", name, store_errmsg(d->store));
+        /* At most one per job handed out, and intake is paused meanwhile. */
+        a = malloc(sizeof(*a) + n + 1);
+        if (!a)
+                return;
+        memcpy(a->name, name, n + 1);
+        a->next = d->attempt_clears;
+        d->attempt_clears = a;
 }
 
 struct stored_ctx {
@@ -330,6 +370,13 @@ static bool start_one(struct daemon *d) {
         char esc[3 * NAME_MAX], msg[768];
         int r;
 
+        flush_attempt_clears(d);
+        if (d->attempt_clears) {
+                /* Until they are cleared, a count read here may be one
+                 * that should be gone. */
+                pause_for(d, -EBUSY, "cannot clear the attempt counts of handled dumps");
+                return false;
+        }
         r = store_attempt_get(d->store, e->name, &attempts);
         if (r < 0) {
                 (void) snprintf(msg, sizeof(msg), "cannot read the database (%s)", store_errmsg(d->store));
@@ -503,6 +550,13 @@ void pipeline_stop(struct daemon *d) {
                 }
         free(d->names);
         d->names = NULL;
+        flush_attempt_clears(d);
+        while (d->attempt_clears) {
+                struct attempt_clear *a = d->attempt_clears;
+
+                d->attempt_clears = a->next;
+                free(a);
+        }
         d->n_names_buckets = d->n_names = d->n_backlog = 0;
         d->backlog_head = NULL;
         d->backlog_tail = &d->backlog_head;

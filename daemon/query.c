@@ -97,7 +97,13 @@ static int dump_json(json_t *j, FILE *out) {
 
 static int step_error(sqlite3 *db, int rc) {
         (void) db;
-        return (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+        switch (rc & 0xff) {
+        case SQLITE_NOMEM: return -ENOMEM;
+        /* Locked by another process: the daemon's connection never waits
+         * (store.c), so the caller says so rather than stalling. */
+        case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+        default: return -EIO;
+        }
 }
 
 /* Writes {"KEY":[...]} with one object per row that row() makes (NULL: out

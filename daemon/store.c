@@ -152,7 +152,14 @@ int store_open(const char *state_dir, struct store **ret) {
             /* Bounded: 2 MiB of page cache whatever the size of the store. */
             (r = exec(s, "PRAGMA cache_size=-2048")) < 0 ||
             (r = exec(s, schema)) < 0 ||
-            (r = exec(s, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1')")) < 0)
+            (r = exec(s, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1')")) < 0 ||
+            /* From here on the store is used on the event loop, which must
+             * never wait: a database locked by another process (an
+             * administrator's sqlite3 shell, a backup) fails at once with
+             * -EBUSY, and the pipeline keeps the dump and retries on a
+             * timer while the API goes on answering (WAL readers are not
+             * blocked by a writer). Waiting was only right while opening. */
+            (r = exec(s, "PRAGMA busy_timeout=0")) < 0)
                 goto fail;
 
         if ((r = prepare(s, &s->find, "SELECT id, group_id FROM crashes WHERE uid = ? AND spool_name = ? AND sha256 = ?")) < 0 ||

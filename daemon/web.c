@@ -77,6 +77,8 @@ static void reply_query_error(struct evhttp_request *req, int r) {
                 http_reply_error(req, 404, "Not Found", "no such crash");
         else if (r == -ENOMEM)
                 http_reply_error(req, 503, "Service Unavailable", "out of memory");
+        else if (r == -EBUSY)
+                http_reply_error(req, 503, "Service Unavailable", "the database is locked by another process");
         else
                 http_reply_error(req, 500, "Internal Server Error", "database error");
 }

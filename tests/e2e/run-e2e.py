@@ -24,145 +24,11 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from testkit import SKIP, daemon_status, Fail, check, clean_env, wait_for  # noqa: E402
 
+import e2ekit  # noqa: E402
+from e2ekit import (SIGNATURE, Daemon, crash, ctl, crashes, status, spool_entries, new_base, sha256,  # noqa: E402
+                    make_dump, drop)
+
 A = None
-SIGNATURE = "charge | checkout | process"   # examples/crashme.c
-
-
-class Daemon:
-    """crashd --dir DIR in the foreground, its READY=1 read from a
-    NOTIFY_SOCKET of our own, its log in DIR/../crashd-N.log. Every one
-    started is killed at the end if a failure left it running."""
-    count = 0
-    started = []
-
-    def __init__(self, base, *args):
-        Daemon.count += 1
-        self.base = base
-        self.log_path = os.path.join(os.path.dirname(base), f"crashd-{Daemon.count}.log")
-        nsock_path = os.path.join(os.path.dirname(base), f"notify-{Daemon.count}.sock")
-        self.nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.nsock.bind(nsock_path)
-        self.nsock.settimeout(0.2)
-        self.log = open(self.log_path, "w")
-        cmd = [A.crashd, "--dir", base, *args]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=clean_env(NOTIFY_SOCKET=nsock_path))
-        Daemon.started.append(self.proc)
-        self.messages = []
-        wait_for("READY=1 from crashd", self._ready, timeout=20)
-
-    def _ready(self):
-        self.poll_notify()
-        if self.proc.poll() is not None:
-            raise Fail(f"crashd exited with {self.proc.returncode} before it was ready:\n{self.text()}")
-        return any("READY=1" in m for m in self.messages)
-
-    def poll_notify(self):
-        while True:
-            try:
-                self.messages.append(self.nsock.recv(4096).decode())
-            except (socket.timeout, BlockingIOError):
-                return
-            self.nsock.settimeout(0)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def text(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise Fail("crashd did not exit on SIGTERM")
-        self.poll_notify()
-        self.log.close()
-        self.nsock.close()
-        return self.proc.returncode
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-        self.nsock.close()
-
-
-def crash(base, *, env_extra=None, user=None, notify=True):
-    """examples/crashme under the preload, dumping into base's spool.
-    Returns the crashed process's pid."""
-    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
-                    CRASHD_SOCKET=os.path.join(base, "notify.sock") if notify else "")
-    if env_extra:
-        env.update(env_extra)
-    cmd = [A.program]
-    if user:
-        # setpriv execs (runuser forks), so the pid is the crashed one's.
-        import pwd
-        pw = pwd.getpwnam(user)
-        cmd = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups"] + cmd
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rc = p.wait(timeout=60)
-    check(rc == -signal.SIGSEGV, f"crashme exited with {rc}, not by SIGSEGV")
-    return p.pid
-
-
-def ctl(*args, user=None, ok=(0,), binary=False):
-    cmd = [A.crashctl, *args]
-    if user:
-        cmd = ["runuser", "-u", user, "--"] + cmd
-    r = subprocess.run(cmd, capture_output=True, timeout=120, env=clean_env())
-    if r.returncode not in ok:
-        raise Fail(f"crashctl {' '.join(args)}: exit {r.returncode}: {r.stderr.decode(errors='replace')}")
-    return r if binary else r.stdout.decode()
-
-
-def crashes(base, *extra, user=None):
-    return json.loads(ctl("list", "--json", "--dir", base, *extra, user=user))["crashes"]
-
-
-status = daemon_status
-
-
-def spool_entries(base):
-    return sorted(n for n in os.listdir(os.path.join(base, "spool")) if n != "bad")
-
-
-def new_base(tmp, name="crashd"):
-    base = os.path.join(tmp, name)
-    return base
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def make_dump(tmp):
-    """One real dump of crashme, outside any spool."""
-    src = os.path.join(tmp, "src")
-    os.makedirs(src, exist_ok=True)
-    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
-    subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    dumps = [os.path.join(src, n) for n in os.listdir(src) if n.endswith(".dmp.zst")]
-    check(len(dumps) == 1, f"expected one dump in {src}, found {dumps}")
-    return dumps[0]
-
-
-def drop(spool, name, data):
-    """As the dumper does: a dot-file, then a rename into place."""
-    tmp = os.path.join(spool, "." + name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.rename(tmp, os.path.join(spool, name))
-
 
 # --------------------------------------------------------------------------
 
@@ -808,7 +674,7 @@ def main():
     p.add_argument("--dumper", required=True)
     p.add_argument("--program", required=True)
     p.add_argument("--units")
-    A = p.parse_args()
+    A = e2ekit.A = p.parse_args()
     tmp = tempfile.mkdtemp(prefix=f"crashd-e2e-{A.case}.")
     try:
         CASES[A.case](tmp)
