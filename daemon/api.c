@@ -97,7 +97,7 @@ static const char *error_text(int r) {
 }
 
 static int status_json(struct daemon *d, FILE *f) {
-        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:s?}",
+        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:s?}",
                               "version", CRASHD_VERSION,
                               "pid", (int) getpid(),
                               "uptime_ns", (json_int_t) (now_ns(CLOCK_MONOTONIC) - d->started_ns),
@@ -107,6 +107,7 @@ static int status_json(struct daemon *d, FILE *f) {
                               "backlog", (json_int_t) pipeline_backlog(d),
                               "paused", d->paused,
                               "store_blocked", d->store_blocked,
+                              "http_connections", (int) http_server_connections(d),
                               "stored", (json_int_t) d->n_stored,
                               "duplicates", (json_int_t) d->n_duplicates,
                               "bad", (json_int_t) d->n_bad,
@@ -303,6 +304,22 @@ static void on_event(struct bufferevent *bev, short what, void *userdata) {
         }
 }
 
+static unsigned uid_clients(const struct api *api, uid_t uid) {
+        unsigned n = 0;
+
+        for (const struct client *c = api->clients; c; c = c->next)
+                n += c->cred.uid == uid;
+        return n;
+}
+
+/* A quarter of the slots per user (at least one): four users together
+ * could still fill them, each waiting out READ_TIMEOUT_S. */
+static unsigned per_uid_max(const struct api *api) {
+        unsigned n = api->d->config.api_max_clients / 4;
+
+        return n ? n : 1;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *userdata) {
         struct api *api = userdata;
         struct timeval rt = { .tv_sec = READ_TIMEOUT_S }, wt = { .tv_sec = WRITE_TIMEOUT_S };
@@ -320,6 +337,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                 return;
         }
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &sl) < 0) {
+                free(c);
+                close(fd);
+                return;
+        }
+        if (c->cred.uid != 0 && uid_clients(api, c->cred.uid) >= per_uid_max(api)) {
+                /* One user holding every slot would blind the others (and
+                 * root, who always gets in below the global cap). */
+                log_debug("Too many API clients of uid %u; refusing one.", (unsigned) c->cred.uid);
                 free(c);
                 close(fd);
                 return;

@@ -48,6 +48,9 @@ struct daemon_config {
         char *http_listen;              /* "127.0.0.1:8040"; "": off */
         char *upload_token;             /* "": none (loopback only) */
         uint64_t max_upload_size;
+        unsigned http_max_connections;          /* in all */
+        unsigned http_max_connections_per_address;
+        uint64_t http_request_timeout_s;        /* a request's first byte to its last */
 
         /* Forwarding: Sentry and webhooks (forward.c). */
         char *sentry_dsn;               /* "": off */

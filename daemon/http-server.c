@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* daemon/http-server.c: the HTTP listener, sessions and routing (see
- * http-server.h). evhttp reads requests on the loop without blocking and
- * enforces the caps before a handler runs: headers (32 KiB), bodies
- * (max_upload_size, 413 past it, chunked or not) and a timeout per
- * connection, so a slow or hostile client costs a socket, not the loop. */
+ * http-server.h). http-conn.c reads requests on the loop without blocking
+ * and enforces the caps before a handler runs (connections, headers,
+ * bodies streamed to a temp file, idle and total time), so a slow or
+ * hostile client costs a bounded share of a socket, not the loop. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/bufferevent.h>
+#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +17,13 @@
 #include <sys/socket.h>
 
 #include "daemon.h"
+#include "http-conn.h"
 #include "http-server.h"
 #include "log.h"
 #include "upload.h"
 #include "util.h"
 
-#define MAX_HEADERS_SIZE 32768
-#define TIMEOUT_S 60
+#define IDLE_TIMEOUT_S 60
 #define MAX_SESSIONS 256
 #define MAX_SESSIONS_PER_UID 8          /* so that one user cannot push the others' sessions out */
 #define SESSION_TTL_NS (UINT64_C(12) * 3600 * 1000000000)   /* a working day; `crashctl web` makes a new one */
@@ -38,7 +36,7 @@ struct session {
 
 struct http_server {
         struct daemon *d;
-        struct evhttp *http;
+        struct http_conns *conns;
         unsigned port;
         struct session sessions[MAX_SESSIONS];
 };
@@ -120,27 +118,20 @@ static bool token_equal(const char *a, const char *b) {
         return diff == 0;
 }
 
-void http_reply(struct evhttp_request *req, int status, const char *reason, const char *content_type,
+void http_reply(struct http_request *req, int status, const char *reason, const char *content_type,
                 const void *body, size_t len) {
-        struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-        struct evbuffer *out = evbuffer_new();
-
-        (void) evhttp_add_header(h, "Content-Type", content_type);
-        (void) evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-        (void) evhttp_add_header(h, "X-Frame-Options", "DENY");
-        (void) evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-        (void) evhttp_add_header(h, "Cache-Control", "no-store");
-        (void) evhttp_add_header(h, "Content-Security-Policy",
-                                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                 "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-        if (out && len > 0)
-                (void) evbuffer_add(out, body, len);
-        evhttp_send_reply(req, status, reason, out);
-        if (out)
-                evbuffer_free(out);
+        (void) http_request_add_header(req, "Content-Type", content_type);
+        (void) http_request_add_header(req, "X-Content-Type-Options", "nosniff");
+        (void) http_request_add_header(req, "X-Frame-Options", "DENY");
+        (void) http_request_add_header(req, "Referrer-Policy", "no-referrer");
+        (void) http_request_add_header(req, "Cache-Control", "no-store");
+        (void) http_request_add_header(req, "Content-Security-Policy",
+                                       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        http_request_send(req, status, reason, body, len);
 }
 
-void http_reply_error(struct evhttp_request *req, int status, const char *reason, const char *message) {
+void http_reply_error(struct http_request *req, int status, const char *reason, const char *message) {
         char buf[768];
         int n;
 
@@ -215,8 +206,8 @@ static const struct session *find_session(struct http_server *s, const char *tok
         return found;
 }
 
-static const char *bearer(struct evhttp_request *req) {
-        const char *a = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+static const char *bearer(struct http_request *req) {
+        const char *a = http_request_header(req, "Authorization");
 
         if (a && strncasecmp(a, "Bearer ", 7) == 0) {
                 a += 7;
@@ -229,13 +220,13 @@ static const char *bearer(struct evhttp_request *req) {
 
 /* The upload token from Authorization, X-Crashd-Token or ?token=; NULL if
  * none. buf holds a decoded query value. */
-static const char *upload_token_of(struct evhttp_request *req, char *buf, size_t size) {
+static const char *upload_token_of(struct http_request *req, char *buf, size_t size) {
         const char *t = bearer(req);
-        const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+        const char *q = http_request_query(req);
 
         if (t)
                 return t;
-        t = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Crashd-Token");
+        t = http_request_header(req, "X-Crashd-Token");
         if (t)
                 return t;
         if (q) {
@@ -254,19 +245,16 @@ static const char *upload_token_of(struct evhttp_request *req, char *buf, size_t
         return NULL;
 }
 
-static void handle_upload(struct http_server *s, struct evhttp_request *req) {
+static void handle_upload(struct http_server *s, struct http_request *req) {
         struct daemon *d = s->d;
-        struct evbuffer *in = evhttp_request_get_input_buffer(req);
-        struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-        struct evhttp_connection *conn = evhttp_request_get_connection(req);
         char name[NAME_MAX + 1], err[256], peer[80] = "", tokbuf[256];
-        size_t len = evbuffer_get_length(in);
-        const uint8_t *body;
+        size_t len;
+        const uint8_t *body = http_request_body(req, &len);
         int r;
 
         /* Crash reporters send no Origin; a browser does, on the form
          * POST any web page could aim at 127.0.0.1 without a preflight. */
-        if (evhttp_find_header(h, "Origin")) {
+        if (http_request_header(req, "Origin")) {
                 http_reply_error(req, 403, "Forbidden", "uploads from web pages are not accepted");
                 return;
         }
@@ -283,14 +271,7 @@ static void handle_upload(struct http_server *s, struct evhttp_request *req) {
                         return;
                 }
         }
-        if (conn) {
-                char *addr = NULL;
-                ev_uint16_t port = 0;
-
-                evhttp_connection_get_peer(conn, &addr, &port);
-                if (addr)
-                        (void) snprintf(peer, sizeof(peer), "%s", addr);
-        }
+        (void) snprintf(peer, sizeof(peer), "%s", http_request_peer(req));
         if (len == 0) {
                 http_reply_error(req, 400, "Bad Request", "empty body");
                 return;
@@ -299,13 +280,8 @@ static void handle_upload(struct http_server *s, struct evhttp_request *req) {
                 http_reply_error(req, 413, "Payload Too Large", "the body is larger than max_upload_size");
                 return;
         }
-        body = evbuffer_pullup(in, -1);
-        if (!body) {
-                http_reply_error(req, 503, "Service Unavailable", "out of memory");
-                return;
-        }
-        r = upload_receive(d, body, len, evhttp_find_header(h, "Content-Type"),
-                           evhttp_find_header(h, "Content-Encoding"), peer, name, sizeof(name), err, sizeof(err));
+        r = upload_receive(d, body, len, http_request_header(req, "Content-Type"),
+                           http_request_header(req, "Content-Encoding"), peer, name, sizeof(name), err, sizeof(err));
         if (r < 0) {
                 log_info("Upload from %s refused: %s.", peer[0] ? peer : "?", err);
                 if (r == -EFBIG)
@@ -326,35 +302,21 @@ static void handle_upload(struct http_server *s, struct evhttp_request *req) {
         }
 }
 
-static void on_request(struct evhttp_request *req, void *userdata) {
+static void on_request(struct http_request *req, void *userdata) {
         struct http_server *s = userdata;
-        const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-        const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-        enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+        const char *path = http_request_path(req);
+        bool post = strcmp(http_request_method(req), "POST") == 0;
         const struct session *session;
 
-        if (!path || !*path)
-                path = "/";
-        {
-                /* evhttp writes the headers and the body separately: without
-                 * this, Nagle and the peer's delayed ACK add 40 ms to every
-                 * answer on a kept-alive connection. */
-                struct evhttp_connection *conn = evhttp_request_get_connection(req);
-                struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-                int one = 1;
-
-                if (bev)
-                        (void) setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        }
         if (strcmp(path, "/upload") == 0 || strcmp(path, "/submit") == 0) {
-                if (cmd != EVHTTP_REQ_POST) {
+                if (!post) {
                         http_reply_error(req, 405, "Method Not Allowed", "POST a minidump here");
                         return;
                 }
                 handle_upload(s, req);
                 return;
         }
-        if (cmd == EVHTTP_REQ_POST) {
+        if (post) {
                 http_reply_error(req, 405, "Method Not Allowed", "only /upload takes POST");
                 return;
         }
@@ -364,47 +326,80 @@ static void on_request(struct evhttp_request *req, void *userdata) {
                 http_reply_error(req, 404, "Not Found", "no such page");
 }
 
+/* A listening TCP socket on host:port (the first address that binds). */
+static int listen_on(const char *host, uint16_t port, int *ret) {
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai, *p;
+        char service[8];
+        int fd = -1, r, one = 1;
+
+        (void) snprintf(service, sizeof(service), "%u", (unsigned) port);
+        r = getaddrinfo(host, service, &hints, &ai);
+        if (r != 0)
+                return r == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+        r = -EADDRNOTAVAIL;
+        for (p = ai; p; p = p->ai_next) {
+                fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+                if (fd < 0) {
+                        r = -errno;
+                        continue;
+                }
+                (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, 128) == 0)
+                        break;
+                r = -errno;
+                (void) close(fd);
+                fd = -1;
+        }
+        freeaddrinfo(ai);
+        if (fd < 0)
+                return r;
+        *ret = fd;
+        return 0;
+}
+
 int http_server_start(struct daemon *d) {
         struct http_server *s;
-        struct evhttp_bound_socket *bound;
         char host[256];
         uint16_t port;
         bool loopback;
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
+        int fd = -1, r;
 
         if (!d->config.http_listen || !d->config.http_listen[0])
                 return 0;
         if (http_listen_parse(d->config.http_listen, host, sizeof(host), &port, &loopback) < 0)
                 return log_error_errno(-EINVAL, "http_listen: '%s' is not ADDRESS:PORT.", d->config.http_listen);
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return log_error_errno(-ENOMEM, "Out of memory.");
-        s->d = d;
-        s->http = evhttp_new(d->base);
-        if (!s->http) {
-                free(s);
-                return log_error_errno(-ENOMEM, "Failed to create the HTTP server.");
-        }
-        evhttp_set_max_headers_size(s->http, MAX_HEADERS_SIZE);
-        evhttp_set_max_body_size(s->http, (ev_ssize_t) d->config.max_upload_size);
-        evhttp_set_timeout(s->http, TIMEOUT_S);
-        evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
-        evhttp_set_default_content_type(s->http, "application/octet-stream");
-        evhttp_set_gencb(s->http, on_request, s);
-        bound = evhttp_bind_socket_with_handle(s->http, host, port);
-        if (!bound) {
+        r = listen_on(host, port, &fd);
+        if (r < 0) {
                 /* The page is a convenience; crashes still get collected. */
-                log_warning("Cannot listen on %s (%m); no web page and no uploads.", d->config.http_listen);
-                evhttp_free(s->http);
-                free(s);
+                log_warning_errno(r, "Cannot listen on %s (%m); no web page and no uploads.", d->config.http_listen);
                 return 0;
         }
-        if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *) &ss, &sl) == 0)
-                s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &ss)->sin6_port
-                                                        : ((struct sockaddr_in *) &ss)->sin_port);
-        else
-                s->port = port;
+        if (getsockname(fd, (struct sockaddr *) &ss, &sl) < 0)
+                ss.ss_family = AF_UNSPEC;
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                (void) close(fd);
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        }
+        s->d = d;
+        s->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *) &ss)->sin6_port)
+                  : ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *) &ss)->sin_port) : port;
+        r = http_conns_new(d->base, fd, &(struct http_conn_limits) {
+                        .max_conns = d->config.http_max_connections,
+                        .max_per_peer = d->config.http_max_connections_per_address,
+                        .max_body = d->config.max_upload_size,
+                        /* Bodies on disk at once: four largest uploads. */
+                        .body_budget = 4 * d->config.max_upload_size,
+                        .idle_s = IDLE_TIMEOUT_S,
+                        .request_s = (unsigned) d->config.http_request_timeout_s,
+                        .tmp_dir_fd = d->dirs.state_fd,
+                }, on_request, s, &s->conns);
+        if (r < 0) {
+                free(s);
+                return log_error_errno(r, "Failed to set up the HTTP server: %m");
+        }
         d->http = s;
         log_info("Web page and uploads on http://%s%s%s:%u/ (%s).", strchr(host, ':') ? "[" : "", host,
                  strchr(host, ':') ? "]" : "", s->port,
@@ -412,12 +407,16 @@ int http_server_start(struct daemon *d) {
         return 0;
 }
 
+unsigned http_server_connections(const struct daemon *d) {
+        return d->http ? http_conns_count(d->http->conns) : 0;
+}
+
 void http_server_stop(struct daemon *d) {
         struct http_server *s = d->http;
 
         if (!s)
                 return;
-        evhttp_free(s->http);
+        http_conns_free(s->conns);
         explicit_bzero(s->sessions, sizeof(s->sessions));
         free(s);
         d->http = NULL;

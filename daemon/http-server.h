@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/http-server.h: crashd's HTTP server (libevent's evhttp on the
- * daemon's loop), on http_listen (127.0.0.1:8040 by default):
+/* daemon/http-server.h: crashd's HTTP server (http-conn.c's connections
+ * on the daemon's loop), on http_listen (127.0.0.1:8040 by default):
  *
  *   GET  /, /app.js, /style.css   the web page (web.c, files in web/)
  *   GET  /api/...                 its JSON API (web.c), with a session token
@@ -22,7 +22,7 @@
 
 struct daemon;
 struct daemon_config;
-struct evhttp_request;
+struct http_request;
 
 /* "127.0.0.1:8040", "[::1]:8040", "localhost:8040", "0.0.0.0:80". */
 int http_listen_parse(const char *s, char *host, size_t host_size, uint16_t *ret_port, bool *ret_loopback);
@@ -32,6 +32,8 @@ int http_config_check(const struct daemon_config *c, char *err, size_t errlen);
 
 int http_server_start(struct daemon *d);
 void http_server_stop(struct daemon *d);
+/* Connections open now (status). */
+unsigned http_server_connections(const struct daemon *d);
 
 /* A new session token for uid (hex, NUL-terminated, in token, which must
  * hold HTTP_TOKEN_SIZE bytes) and the port the server listens on. -ENOTCONN
@@ -42,8 +44,8 @@ int http_server_new_session(struct daemon *d, uid_t uid, char *token, unsigned *
 int http_server_session_json(struct daemon *d, uid_t uid, FILE *f);
 
 /* web.c: the page and its API. Returns whether it handled the request. */
-bool web_handle(struct daemon *d, struct evhttp_request *req, const char *path, bool have_session, int64_t uid);
+bool web_handle(struct daemon *d, struct http_request *req, const char *path, bool have_session, int64_t uid);
 /* Sends body with status and content type, and crashd's security headers. */
-void http_reply(struct evhttp_request *req, int status, const char *reason, const char *content_type,
+void http_reply(struct http_request *req, int status, const char *reason, const char *content_type,
                 const void *body, size_t len);
-void http_reply_error(struct evhttp_request *req, int status, const char *reason, const char *message);
+void http_reply_error(struct http_request *req, int status, const char *reason, const char *message);

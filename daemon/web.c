@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 
 #include "daemon.h"
+#include "http-conn.h"
 #include "http-server.h"
 #include "json-util.h"
 #include "log.h"
@@ -61,7 +62,7 @@ static ssize_t evbuffer_cookie_write(void *cookie, const char *buf, size_t n) {
         return evbuffer_add(cookie, buf, n) == 0 ? (ssize_t) n : -1;
 }
 
-static void reply_evbuffer_json(struct evhttp_request *req, struct evbuffer *b) {
+static void reply_evbuffer_json(struct http_request *req, struct evbuffer *b) {
         size_t n = evbuffer_get_length(b);
         const void *p = n ? (const void *) evbuffer_pullup(b, -1) : (const void *) "";
 
@@ -72,7 +73,7 @@ static void reply_evbuffer_json(struct evhttp_request *req, struct evbuffer *b) 
         http_reply(req, 200, "OK", "application/json", p, n);
 }
 
-static void reply_query_error(struct evhttp_request *req, int r) {
+static void reply_query_error(struct http_request *req, int r) {
         if (r == -ENOENT)
                 http_reply_error(req, 404, "Not Found", "no such crash");
         else if (r == -ENOMEM)
@@ -84,7 +85,7 @@ static void reply_query_error(struct evhttp_request *req, int r) {
 }
 
 /* Runs fn(db, ..., FILE) into a buffer and replies with it. */
-static void reply_groups_or_list(struct daemon *d, struct evhttp_request *req, int64_t uid, bool list,
+static void reply_groups_or_list(struct daemon *d, struct http_request *req, int64_t uid, bool list,
                                  uint64_t limit) {
         struct evbuffer *b = evbuffer_new();
         FILE *f;
@@ -340,7 +341,7 @@ static void add_sources(struct daemon *d, json_t *answer) {
         }
 }
 
-static void reply_show(struct daemon *d, struct evhttp_request *req, int64_t uid, int64_t id) {
+static void reply_show(struct daemon *d, struct http_request *req, int64_t uid, int64_t id) {
         char *buf = NULL, *out;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -390,8 +391,8 @@ static bool parse_id(const char *s, int64_t *ret) {
         return true;
 }
 
-static uint64_t query_limit(struct evhttp_request *req) {
-        const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+static uint64_t query_limit(struct http_request *req) {
+        const char *q = http_request_query(req);
         struct evkeyvalq params;
         uint64_t limit = LIST_DEFAULT_LIMIT;
 
@@ -406,7 +407,7 @@ static uint64_t query_limit(struct evhttp_request *req) {
         return limit;
 }
 
-bool web_handle(struct daemon *d, struct evhttp_request *req, const char *path, bool have_session, int64_t uid) {
+bool web_handle(struct daemon *d, struct http_request *req, const char *path, bool have_session, int64_t uid) {
         int64_t id;
 
         if (strcmp(path, "/") == 0)

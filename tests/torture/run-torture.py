@@ -88,8 +88,218 @@ def case_db_lock(tmp):
     check(d.stop() == 0, "crashd did not exit 0")
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise Fail(f"no {field} for {pid}")
+
+
+def http_get(port, path="/", timeout=5.0):
+    """(status, seconds) of one GET on a new connection."""
+    t0 = time.monotonic()
+    h = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        h.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = h.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        h.close()
+    check(data.startswith(b"HTTP/1.1 "), f"not an HTTP answer: {data[:80]!r}")
+    return int(data.split()[1]), time.monotonic() - t0
+
+
+def case_http_flood(tmp):
+    """1,100 idle connections at crashd's 1,024 descriptors (issue 9, point
+    5): evhttp accepted until accept() failed with EMFILE, then spun at
+    100% CPU logging every try, and no crash could be stored. Connections
+    must stay under their bound, the loop idle, the log quiet, a crash
+    stored, and a new client answered at once (the longest-waiting idle
+    connection makes room). Twice: with the default limits, and with
+    limits above the descriptors crashd has, where accept() itself fails."""
+    flood(tmp, "defaults", 256)
+    flood(tmp, "out-of-fds", 1024, "-o", "http_max_connections=5000", "-o", "http_max_connections_per_address=5000")
+
+
+def flood(tmp, name, bound, *opts):
+    import resource
+    from testkit import free_port
+    port = free_port()
+    base = new_base(tmp, name)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}", *opts)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096), max(hard, 4096)))
+    socks = []
+    try:
+        for _ in range(1100):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            socks.append(c)
+        time.sleep(1)
+        cpu0 = cpu_seconds(d.proc.pid)
+        time.sleep(5)
+        cpu = cpu_seconds(d.proc.pid) - cpu0
+        held = status(base)["http_connections"]
+        check(held <= bound, f"crashd holds {held} HTTP connections")
+        check(cpu < 1.0, f"crashd used {cpu:.2f} s of CPU in 5 s with idle connections")
+        crash(base)
+        wait_for("a crash stored during the flood", lambda: len(crashes(base)) == 1 or None)
+        code, took = http_get(port)
+        check(code == 200, f"the page answered {code} during the flood")
+        print(f"figure: 1,100 idle connections ({name}): crashd holds {held}, {cpu:.2f} s CPU in 5 s, "
+              f"a new client served in {took * 1000:.0f} ms")
+    finally:
+        for c in socks:
+            c.close()
+    log = d.text()
+    lines = sum(1 for line in log.splitlines() if "HTTP" in line and ("limit" in line or "accept" in line))
+    check(lines <= 2, f"{lines} log lines about the flood (one per episode expected)")
+    check(d.alive(), "crashd died")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_http_slow(tmp):
+    """A client sending one byte at a time, never idle long enough for the
+    idle timeout (issue 9, point 5): it stayed connected for good. The
+    request's whole time is bounded by http_request_timeout."""
+    from testkit import free_port
+    port = free_port()
+    base = new_base(tmp)
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}", "-o", "http_request_timeout=3s")
+    h = socket.create_connection(("127.0.0.1", port), timeout=5)
+    t0 = time.monotonic()
+    closed = None
+    try:
+        for b in b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 1000:
+            try:
+                h.send(bytes([b]))
+                h.setblocking(False)
+                try:
+                    if h.recv(1) == b"":
+                        closed = time.monotonic() - t0
+                        break
+                except BlockingIOError:
+                    pass
+                h.setblocking(True)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = time.monotonic() - t0
+                break
+            time.sleep(0.5)
+            if time.monotonic() - t0 > 20:
+                break
+    finally:
+        h.close()
+    check(closed is not None, "the slow client was still connected after 20 s")
+    check(closed < 3 + 2, f"the slow client was cut off after {closed:.1f} s (timeout 3 s)")
+    print(f"figure: a client sending a byte every 0.5 s was cut off after {closed:.1f} s (http_request_timeout=3s)")
+    code, _ = http_get(port)
+    check(code == 200, f"the page answered {code} afterwards")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_http_uploads(tmp):
+    """40 unfinished 60 MiB uploads (issue 9, point 5): evhttp held every
+    body in memory, 2.45 GiB, and never gave it back. Bodies go to temp
+    files as they arrive, at most four max_upload_size at once (the rest
+    get 503 at once), and crashd's memory stays small."""
+    from testkit import free_port
+    port = free_port()
+    base = new_base(tmp)
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+    rss0 = rss_mib(d.proc.pid)
+    socks, refused = [], 0
+    chunk = b"\0" * (1 << 20)
+    try:
+        for _ in range(40):
+            c = socket.create_connection(("127.0.0.1", port), timeout=10)
+            c.sendall(b"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
+                      b"Content-Length: 62914560\r\n\r\n")
+            socks.append(c)
+            try:
+                for _ in range(8):
+                    c.sendall(chunk)
+            except OSError:
+                pass
+        time.sleep(1)
+        for c in socks:
+            c.setblocking(False)
+            try:
+                if c.recv(4096).startswith(b"HTTP/1.1 503"):
+                    refused += 1
+            except (BlockingIOError, ConnectionResetError):
+                pass
+        rss = rss_mib(d.proc.pid)
+        hwm = rss_mib(d.proc.pid, "VmHWM")
+        check(refused == 36, f"{refused} of 40 uploads refused with 503; 36 expected (4 x 64 MiB fit)")
+        check(hwm - rss0 < 64, f"crashd grew by {hwm - rss0:.0f} MiB under 40 unfinished uploads")
+        print(f"figure: 40 unfinished 60 MiB uploads (8 MiB sent each): crashd RSS {rss0:.1f} -> {rss:.1f} MiB "
+              f"(peak {hwm:.1f}); {refused} refused with 503")
+    finally:
+        for c in socks:
+            c.close()
+    wait_for("the connections closed", lambda: status(base)["http_connections"] == 0 or None)
+    left = [n for n in os.listdir(os.path.join(base, "state")) if n.startswith(".") or n.startswith("#")]
+    check(left == [], f"temp files left in the state directory: {left}")
+    code, _ = http_get(port)
+    check(code == 200, f"the page answered {code} afterwards")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_api_per_uid(tmp):
+    """One user holding all 64 API slots (issue 9, point 5) blinded every
+    other user and root. A user gets a quarter of them."""
+    import pwd
+    import subprocess
+    check(os.geteuid() == 0, "needs root (CI runs as root)")
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(tmp, 0o755)
+    base = new_base(tmp)
+    d = Daemon(base)
+    hog = subprocess.Popen(
+        ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", sys.executable, "-c",
+         "import socket, sys, time\n"
+         "s = []\n"
+         "for _ in range(64):\n"
+         "    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); s.append(c)\n"
+         "print('held', flush=True)\n"
+         "time.sleep(60)\n", os.path.join(base, "api.sock")], stdout=subprocess.PIPE, text=True)
+    try:
+        check(hog.stdout.readline().strip() == "held", "the other user could not connect")
+        time.sleep(0.3)
+        ans, took = api(base, {"method": "list"})
+        check("crashes" in ans, f"root's list while another user holds connections: {ans}")
+        r = subprocess.run(["setpriv", "--reuid=1", "--regid=1", "--clear-groups", A.crashctl, "list", "--json",
+                            "--dir", base], capture_output=True, timeout=30)
+        check(r.returncode == 0, f"a third user's crashctl list failed: {r.stderr.decode()}")
+        print(f"figure: one user holding 64 API connections: root answered in {took * 1000:.0f} ms")
+    finally:
+        hog.kill()
+        hog.wait()
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
 CASES = {
     "db-lock": case_db_lock,
+    "http-flood": case_http_flood,
+    "http-slow": case_http_slow,
+    "http-uploads": case_http_uploads,
+    "api-per-uid": case_api_per_uid,
 }
 
 
