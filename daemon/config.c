@@ -69,6 +69,8 @@ static const struct key keys[] = {
             "ADDRESS:PORT of the web page and the upload endpoint (http-server.c); empty: off"),
         KEY("upload_token", T_STRING, upload_token, "", 0, 0,
             "the token uploads must carry; required when http_listen is not a loopback address"),
+        KEY("upload_user", T_STRING, upload_user, "nobody", 0, 0,
+            "uploads (anyone may send one) are symbolicated and their sources read as this user"),
         KEY("max_upload_size", T_SIZE, max_upload_size, "64M", 1024, UINT64_C(1) << 30,
             "bytes of an upload's body, before and after gzip; larger ones get 413"),
         KEY("http_max_connections", T_UINT, http_max_connections, "256", 1, 65536,
@@ -442,6 +444,7 @@ void config_done(struct daemon_config *c) {
         free(c->api_socket);
         strv_free(c->debug_dirs);
         free(c->http_listen);
+        free(c->upload_user);
         free(c->upload_token);
         free(c->sentry_dsn);
         strv_free(c->webhook_urls);

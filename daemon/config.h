@@ -47,6 +47,7 @@ struct daemon_config {
         /* The web page and uploads (http-server.c). */
         char *http_listen;              /* "127.0.0.1:8040"; "": off */
         char *upload_token;             /* "": none (loopback only) */
+        char *upload_user;              /* uploads are symbolicated as this user */
         uint64_t max_upload_size;
         unsigned http_max_connections;          /* in all */
         unsigned http_max_connections_per_address;

@@ -57,6 +57,8 @@ struct daemon {
         bool rescan_needed;
         bool solo_in_flight;            /* a suspect runs alone (pipeline.c) */
         bool paused;                    /* a transient failure: wait for the retry timer */
+        uid_t upload_uid;               /* upload_user, resolved at start */
+        gid_t upload_gid;
         bool store_blocked;             /* the last failure: the database is locked by another process */
         struct attempt_clear *attempt_clears;   /* attempt counts to clear once the store can be written */
         unsigned retry_s;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#include "creds.h"
 #include "job.h"
 #include "sentry-envelope.h"
 #include "signature.h"
@@ -287,16 +288,17 @@ static int to_string(int (*fmt_text)(FILE *, const struct symb_report *),
         return 0;
 }
 
-/* Runs fn's symbolication with the owner's file system identity, so that a
- * dump can only make crashd read module and debug files its owner could
- * read (a dump names them, and a dump is whatever its owner wrote).
- * setfsuid() is per thread, so the other workers and the loop keep theirs;
- * switching back to 0 restores the file capabilities. */
+/* The symbolication runs with the owner's file identity (creds.c), so
+ * that a dump can only make crashd read module and debug files its owner
+ * could read (a dump names them, and a dump is whatever its owner wrote).
+ * An upload belongs to crashd itself, but anyone may have sent it: it is
+ * symbolicated as upload_user. */
 static bool become(uid_t uid, gid_t gid) {
-        (void) setfsgid(gid);
-        (void) setfsuid(uid);
-        /* The calls return the previous id: asking again tells whether it stuck. */
-        return (uid_t) setfsuid(uid) == uid && (gid_t) setfsgid(gid) == gid;
+        return creds_become(uid, gid);
+}
+
+static bool is_upload(const struct job *j) {
+        return j->uid == 0 && strncmp(j->name, "upload.", 7) == 0;
 }
 
 static int symbolicate(struct job *j, struct symb_context *ctx, const struct proto_dump *d) {
@@ -305,10 +307,13 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         json_t *check;
         int r;
 
-        if (j->limits.drop_privileges && !become(j->uid, j->gid)) {
+        uid_t as_uid = is_upload(j) ? j->limits.upload_uid : j->uid;
+        gid_t as_gid = is_upload(j) ? j->limits.upload_gid : j->gid;
+
+        if (j->limits.drop_privileges && !become(as_uid, as_gid)) {
                 (void) become(0, 0);
                 return set_status(j, JOB_RETRY, -EPERM, "cannot take uid %u's file system identity",
-                                  (unsigned) j->uid);
+                                  (unsigned) as_uid);
         }
         r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
         if (r >= 0) {

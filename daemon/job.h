@@ -28,6 +28,8 @@ struct job_limits {
         unsigned signature_frames;
         bool sync;
         bool drop_privileges;           /* symbolicate with the owner's fsuid/fsgid */
+        uid_t upload_uid;               /* ... and uploads (root's "upload.*") with these */
+        gid_t upload_gid;
 };
 
 struct job {

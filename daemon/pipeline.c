@@ -19,6 +19,7 @@
  *    a name that was handed out before and never finished runs alone, and
  *    after MAX_ATTEMPTS it goes to bad/ instead of killing crashd again. */
 #include <errno.h>
+#include <pwd.h>
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,6 +426,8 @@ static bool start_one(struct daemon *d) {
                 .signature_frames = d->config.signature_frames,
                 .sync = d->config.sync,
                 .drop_privileges = d->system,
+                .upload_uid = d->upload_uid,
+                .upload_gid = d->upload_gid,
         };
         j->queued_ns = now_ns(CLOCK_MONOTONIC);
         if (forward_job_prepare(d, j) < 0)
@@ -503,7 +506,26 @@ static void on_results(evutil_socket_t fd, short what, void *userdata) {
         pipeline_kick(d);
 }
 
+/* upload_user's ids; nobody's customary ones when there is no such user
+ * (anything but root will do: it only has to own nothing). */
+static void resolve_upload_user(struct daemon *d) {
+        char buf[4096];
+        struct passwd pw, *p = NULL;
+        const char *name = d->config.upload_user && *d->config.upload_user ? d->config.upload_user : "nobody";
+
+        if (getpwnam_r(name, &pw, buf, sizeof(buf), &p) == 0 && p && p->pw_uid != 0) {
+                d->upload_uid = p->pw_uid;
+                d->upload_gid = p->pw_gid;
+                return;
+        }
+        if (d->system)
+                log_warning("upload_user '%s' is not a user other than root; uploads are symbolicated as "
+                            "uid 65534.", name);
+        d->upload_uid = d->upload_gid = 65534;
+}
+
 int pipeline_start(struct daemon *d) {
+        resolve_upload_user(d);
         d->n_names_buckets = 1024;
         d->names = calloc(d->n_names_buckets, sizeof(*d->names));
         if (!d->names)

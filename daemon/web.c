@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 
 #include "daemon.h"
+#include "creds.h"
 #include "http-conn.h"
 #include "http-server.h"
 #include "json-util.h"
@@ -134,6 +135,8 @@ struct source_file {
 
 struct source_read {
         uid_t uid;
+        gid_t gid;
+        bool have_gid;                  /* gid is set (else uid's primary group) */
         bool switch_creds;
         struct source_file files[SOURCE_MAX_FILES];
         size_t n_files;
@@ -145,11 +148,10 @@ static int read_source(struct source_file *sf) {
         size_t off = 0;
 
         for (size_t i = 0; i < sf->n_candidates && fd < 0; i++) {
-                fd = open(sf->candidates[i], O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-                if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-                        close(fd);
-                        fd = -EBADF;
-                }
+                /* The report names the paths, and the crash's owner wrote
+                 * the program: safe-open.c refuses /proc, /sys, /dev and
+                 * anything but a regular file. */
+                fd = symb_open_untrusted(sf->candidates[i]);
                 if (fd >= 0)
                         sf->found = sf->candidates[i];
         }
@@ -186,24 +188,19 @@ static void *source_thread(void *userdata) {
         if (sr->switch_creds) {
                 char buf[4096];
                 struct passwd pw, *pwp = NULL;
-                gid_t gid;
+                gid_t gid = sr->gid;
 
-                if (getpwuid_r(sr->uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) {
-                        for (size_t i = 0; i < sr->n_files; i++)
-                                sr->files[i].error = -ESRCH;
-                        return NULL;
+                if (!sr->have_gid) {
+                        if (getpwuid_r(sr->uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) {
+                                for (size_t i = 0; i < sr->n_files; i++)
+                                        sr->files[i].error = -ESRCH;
+                                return NULL;
+                        }
+                        gid = pw.pw_gid;
                 }
-                gid = pw.pw_gid;
-                /* Per thread, as the raw syscalls are (glibc's setgroups()
-                 * would change every thread's). */
-                if (syscall(SYS_setgroups, 0, NULL) < 0) {
-                        for (size_t i = 0; i < sr->n_files; i++)
-                                sr->files[i].error = -EPERM;
-                        return NULL;
-                }
-                (void) setfsgid(gid);
-                (void) setfsuid(sr->uid);
-                if ((uid_t) setfsuid(sr->uid) != sr->uid || (gid_t) setfsgid(gid) != gid) {
+                /* The owner's file identity and no capabilities, in this
+                 * thread only (creds.c); it ends with the thread. */
+                if (!creds_become(sr->uid, gid)) {
                         for (size_t i = 0; i < sr->n_files; i++)
                                 sr->files[i].error = -EPERM;
                         return NULL;
@@ -290,6 +287,14 @@ static void add_sources(struct daemon *d, json_t *answer) {
         if (!json_is_array(threads) || json_get_int(crash, "uid", -1) < 0)
                 return;
         sr.switch_creds = geteuid() == 0 && sr.uid != 0;
+        /* An upload is crashd's (uid 0) but anyone may have sent it: its
+         * sources are read as upload_user, as it was symbolicated. */
+        if (geteuid() == 0 && sr.uid == 0 && strncmp(json_get_str(crash, "file") ?: "", "upload.", 7) == 0) {
+                sr.uid = d->upload_uid;
+                sr.gid = d->upload_gid;
+                sr.have_gid = true;
+                sr.switch_creds = true;
+        }
         json_array_foreach(threads, i, t) {
                 json_t *frames = json_object_get(t, "frames"), *fr;
                 size_t j;

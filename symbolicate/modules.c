@@ -149,10 +149,12 @@ static int try_file_fd(struct search *s, int fd, const char *path, struct found 
 }
 
 static int try_file(struct search *s, const char *path, struct found *out) {
-        /* Paths come from the dump, which anyone may write: O_NONBLOCK so a
-         * FIFO can't hold us, O_NOCTTY for terminals; only regular files
-         * are used (try_file_fd checks after the open, on the same fd). */
-        return try_file_fd(s, open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), path, out);
+        /* Paths come from the dump, which anyone may write: opened as
+         * safe-open.c says (no FIFO can hold us, nothing under /proc, /sys
+         * or /dev, regular files only). */
+        int fd = symb_open_untrusted(path);
+
+        return try_file_fd(s, fd < 0 ? -1 : fd, path, out);
 }
 
 /* A candidate for the main file: code wins; a debug-only file with the

@@ -115,3 +115,10 @@ extern const char *const symb_default_mask[];
 /* Whether a name (a variable's, a struct member's, a tag's) matches one of
  * mask's entries, case-insensitively, anywhere in it. NULL mask: never. */
 bool symb_name_masked(const char *name, const char *const *mask);
+
+/* Opens a path that a dump names (a module, a source file) for reading:
+ * never /proc, /sys, /dev or another kernel pseudo file system (by name,
+ * by magic link or through any other link), never anything but a regular
+ * file, never blocking. A descriptor, or -EPERM for a refused path, or
+ * -errno. */
+int symb_open_untrusted(const char *path);

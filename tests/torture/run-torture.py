@@ -294,12 +294,156 @@ def case_api_per_uid(tmp):
     check(d.stop() == 0, "crashd did not exit 0")
 
 
+def http_json(port, path, token):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    check(r.status == 200, f"GET {path}: {r.status} {body[:200]!r}")
+    return json.loads(body)
+
+
+def run_as(user, argv, env, **kw):
+    import pwd
+    import subprocess
+    pw = pwd.getpwnam(user)
+    return subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", *argv],
+                          env=env, capture_output=True, timeout=60, **kw)
+
+
+SOURCE_PROC_C = r"""
+static int __attribute__((noinline)) through_link(volatile int *p) {
+#line 10 "LINK/secret.txt"
+        return *p;
+}
+int main(void) {
+#line 10 "/proc/PID/cwd/secret.txt"
+        return through_link((volatile int *) 0);
+}
+"""
+
+
+def case_source_proc(tmp):
+    """User B names another user's file through /proc in its line table
+    (issue 9, point 6): `#line 10 "/proc/<A's pid>/cwd/secret.txt"`, and
+    through a link of its own to the same place. crashd read sources with
+    B's fsuid but kept CAP_SYS_PTRACE, so the page showed A's file. Both
+    must be refused."""
+    import subprocess
+    from e2ekit import ctl
+    from testkit import clean_env, free_port
+    check(os.geteuid() == 0, "needs root (CI runs as root)")
+    os.chmod(tmp, 0o755)
+    # A: root, working in a directory inside its 0700 home: no one else
+    # can reach the file by its path, only through A's /proc/PID/cwd.
+    home = os.path.join(tmp, "a-home")
+    os.mkdir(home, 0o700)
+    work = os.path.join(home, "work")
+    os.mkdir(work, 0o755)
+    with open(os.path.join(work, "secret.txt"), "w") as f:
+        f.write("".join(f"TOPSECRET line {i}\n" for i in range(1, 30)))
+    os.chmod(os.path.join(work, "secret.txt"), 0o644)
+    a = subprocess.Popen(["sleep", "120"], cwd=work)
+    # B: nobody, with a program whose line table points at A's cwd.
+    bdir = os.path.join(tmp, "b")
+    os.mkdir(bdir)
+    link = os.path.join(bdir, "link")
+    os.symlink(f"/proc/{a.pid}/cwd", link)
+    src = os.path.join(bdir, "prog.c")
+    with open(src, "w") as f:
+        f.write(SOURCE_PROC_C.replace("PID", str(a.pid)).replace("LINK", link))
+    exe = os.path.join(bdir, "prog")
+    subprocess.run(["cc", "-g", "-O0", "-o", exe, src], check=True)
+    os.chmod(bdir, 0o755)
+    try:
+        port = free_port()
+        base = new_base(tmp)
+        d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+        env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                        CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+        r = run_as("nobody", [exe], env)
+        check(r.returncode == -signal.SIGSEGV, f"the program exited {r.returncode}")
+        got = wait_for("nobody's crash", lambda: crashes(base) or None)
+        url = ctl("web", "--dir", base, user="nobody").strip()
+        token = url.split("#token=", 1)[1]
+        show = http_json(port, f"/api/crashes/{got[0]['id']}", token)
+        frames = [fr for t in show["report"]["threads"] for fr in t["frames"]]
+        files = sorted({fr.get("file") for fr in frames if fr.get("file")})
+        check(any("/proc/" in f for f in files) and any(link in f for f in files),
+              f"the line table's paths are not in the report: {files}")
+        text = json.dumps(show)
+        check("TOPSECRET" not in text, "the page shows A's secret file")
+        # And the same sources are shown when they are B's own (the fix
+        # refuses /proc, not sources).
+        print(f"figure: sources named through /proc and a link to /proc/{a.pid}/cwd: refused ({files})")
+        check(d.stop() == 0, "crashd did not exit 0")
+    finally:
+        a.kill()
+        a.wait()
+
+
+def case_upload_module(tmp):
+    """An upload names module files (issue 9, point 6): root crashd opened
+    whatever the upload named, 0600 files in 0700 directories included,
+    so anyone who could reach the port could have them parsed (and their
+    symbols shown). Uploads are symbolicated as upload_user: a module in a
+    directory only root can enter stays unread."""
+    import http.client
+    import subprocess
+    from e2ekit import make_dump
+    from testkit import clean_env, free_port
+    check(os.geteuid() == 0, "needs root (CI runs as root)")
+    os.chmod(tmp, 0o755)
+    private = os.path.join(tmp, "root-only")
+    os.mkdir(private, 0o700)
+    exe = os.path.join(private, "crashme")
+    shutil.copy(A.program, exe)
+    dump_dir = os.path.join(tmp, "src")
+    os.makedirs(dump_dir)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=dump_dir, CRASHD_SOCKET="", CRASHD_WAIT="1")
+    subprocess.run([exe], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    dumps = [os.path.join(dump_dir, n) for n in os.listdir(dump_dir) if n.endswith(".dmp.zst")]
+    check(len(dumps) == 1, f"no dump of the private program: {dumps}")
+    body = open(dumps[0], "rb").read()
+
+    def upload_signature(base, port):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("POST", "/upload", body=body, headers={"Content-Type": "application/octet-stream"})
+        r = c.getresponse()
+        check(r.status == 200, f"upload: {r.status} {r.read()[:200]!r}")
+        c.close()
+        got = wait_for("the upload stored", lambda: crashes(base) or None)
+        return got[0]["signature"]
+
+    port = free_port()
+    base = new_base(tmp, "as-nobody")
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+    sig = upload_signature(base, port)
+    check(d.stop() == 0, "crashd did not exit 0")
+    check("charge" not in sig, f"the upload was symbolicated with a module only root can read: {sig!r}")
+    # The same upload once the directory is open to all: the module is
+    # read and symbolicated, so only the identity kept it out above.
+    os.chmod(private, 0o755)
+    port = free_port()
+    base = new_base(tmp, "readable")
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+    sig_open = upload_signature(base, port)
+    check(d.stop() == 0, "crashd did not exit 0")
+    check("charge" in sig_open, f"the upload was not symbolicated even from a readable module: {sig_open!r}")
+    print(f"figure: an upload naming a module in a 0700 root directory: signature {sig!r} "
+          f"(from a readable directory: {sig_open!r})")
+
+
 CASES = {
     "db-lock": case_db_lock,
     "http-flood": case_http_flood,
     "http-slow": case_http_slow,
     "http-uploads": case_http_uploads,
     "api-per-uid": case_api_per_uid,
+    "source-proc": case_source_proc,
+    "upload-module": case_upload_module,
 }
 
 
