@@ -28,6 +28,7 @@ struct job_limits {
         unsigned signature_frames;
         bool sync;
         bool drop_privileges;           /* symbolicate with the owner's fsuid/fsgid */
+        struct symb_limits symb;        /* what the dump may cost */
 };
 
 struct job {
@@ -43,6 +44,9 @@ struct job {
          * minidump to attach. */
         char **sentry_mask;
         bool keep_minidump;
+        /* Owned: the names masked in the stored report (mask_stored), or
+         * NULL to store it unmasked. */
+        char **mask;
 
         /* Out. */
         enum job_status status;
