@@ -33,6 +33,11 @@ struct daemon_config {
         char **debug_dirs;              /* NULL-terminated */
         bool system_debug;              /* look in /usr/lib/debug too */
         unsigned signature_frames;      /* in-app frames in a signature */
+        /* What one dump may cost (symb_limits in symbolicate.h). */
+        unsigned max_threads, max_threads_listed, max_report_frames, max_vars, max_report_vars;
+        uint64_t max_value_bytes;
+        uint64_t symbolicate_timeout_s;
+        bool mask_stored;               /* the stored report is masked with mask_names */
 
         /* Retention: 0 turns a limit off. */
         uint64_t max_crashes;
@@ -61,7 +66,8 @@ struct daemon_config {
         unsigned forward_queue_max;
         uint64_t forward_timeout_s;
         char *forward_ca_file;          /* "": the system's CA store */
-        char **mask_names;              /* NULL-terminated; masked in what leaves the machine */
+        char **mask_names;              /* NULL-terminated; masked in every output (mask_stored) and
+                                           in what leaves the machine */
 
         int log_level;
         enum log_target log_target;

@@ -315,7 +315,12 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
                 return set_status(j, JOB_RETRY, -EPERM, "cannot take uid %u's file system identity",
                                   (unsigned) as_uid);
         }
-        r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
+        /* The stored report is masked as it is made (values are masked
+         * while printed), so every view of it is: the API, crashctl show,
+         * the web page, and the Sentry event made from it. */
+        r = symb_context_set_mask_limits(ctx, (const char *const *) j->mask, &j->limits.symb);
+        if (r >= 0)
+                r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
         if (r >= 0) {
                 r = to_string(NULL, symb_format_json, rep, &j->json, &j->json_len);
                 if (r >= 0)
@@ -323,7 +328,16 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
                 if (r >= 0)
                         r = signature_from_report(rep, j->limits.signature_frames, &j->signature);
                 /* The Sentry event is made here, off the loop, from the
-                 * report in memory (forward.c queues it). */
+                 * report in memory (forward.c queues it); from a masked
+                 * one, made again with the mask when the stored one is
+                 * not (members can only be masked while printed). */
+                if (r >= 0 && j->sentry_mask && !j->mask) {
+                        symb_report_free(TAKE_PTR(rep));
+                        r = symb_context_set_mask_limits(ctx, (const char *const *) j->sentry_mask,
+                                                         &j->limits.symb);
+                        if (r >= 0)
+                                r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
+                }
                 if (r >= 0 && j->sentry_mask)
                         r = sentry_event_make(rep, (const char *const *) j->sentry_mask, &j->sentry_event,
                                               &j->sentry_event_len, j->event_id);
@@ -459,6 +473,9 @@ void job_free(struct job *j) {
         for (char **p = j->sentry_mask; p && *p; p++)
                 free(*p);
         free(j->sentry_mask);
+        for (char **p = j->mask; p && *p; p++)
+                free(*p);
+        free(j->mask);
         free(j->sentry_event);
         free(j->minidump);
         free(j);

@@ -30,6 +30,7 @@ struct job_limits {
         bool drop_privileges;           /* symbolicate with the owner's fsuid/fsgid */
         uid_t upload_uid;               /* ... and uploads (root's "upload.*") with these */
         gid_t upload_gid;
+        struct symb_limits symb;        /* what the dump may cost */
 };
 
 struct job {
@@ -45,6 +46,9 @@ struct job {
          * minidump to attach. */
         char **sentry_mask;
         bool keep_minidump;
+        /* Owned: the names masked in the stored report (mask_stored), or
+         * NULL to store it unmasked. */
+        char **mask;
 
         /* Out. */
         enum job_status status;

@@ -30,6 +30,30 @@
 #include "spool.h"
 #include "util.h"
 
+/* A copy of a NULL-terminated list of names (NULL stays NULL). */
+static int strv_copy(char *const *l, char ***ret) {
+        size_t n = 0;
+        char **c;
+
+        *ret = NULL;
+        if (!l)
+                return 0;
+        while (l[n])
+                n++;
+        c = calloc(n + 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(c[i] = strdup(l[i]))) {
+                        while (i > 0)
+                                free(c[--i]);
+                        free(c);
+                        return -ENOMEM;
+                }
+        *ret = c;
+        return 0;
+}
+
 #define BACKLOG_MAX 16384       /* names held in memory; the rest wait for a rescan */
 #define RETRY_MAX_S 10
 #define MAX_ATTEMPTS 3
@@ -410,6 +434,13 @@ static bool start_one(struct daemon *d) {
         }
 
         j = calloc(1, sizeof(*j));
+        /* The worker's own copy of the stored report's mask (SIGHUP may
+         * replace the config's); without it the report would be stored
+         * unmasked, so no copy, no job. */
+        if (j && d->config.mask_stored && strv_copy(d->config.mask_names, &j->mask) < 0) {
+                free(j);
+                j = NULL;
+        }
         if (!j) {
                 end_attempt(d, e->name);
                 pause_for(d, -ENOMEM, "out of memory");
@@ -428,6 +459,15 @@ static bool start_one(struct daemon *d) {
                 .drop_privileges = d->system,
                 .upload_uid = d->upload_uid,
                 .upload_gid = d->upload_gid,
+                .symb = {
+                        .max_threads = d->config.max_threads,
+                        .max_threads_listed = d->config.max_threads_listed,
+                        .max_report_frames = d->config.max_report_frames,
+                        .max_vars = d->config.max_vars,
+                        .max_report_vars = d->config.max_report_vars,
+                        .max_value_bytes = d->config.max_value_bytes,
+                        .time_limit_ms = (unsigned) (d->config.symbolicate_timeout_s * 1000),
+                },
         };
         j->queued_ns = now_ns(CLOCK_MONOTONIC);
         if (forward_job_prepare(d, j) < 0)

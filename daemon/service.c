@@ -172,6 +172,14 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         old->max_dump_size = new.max_dump_size;
         old->sync = new.sync;
         old->signature_frames = new.signature_frames;
+        old->max_threads = new.max_threads;
+        old->max_threads_listed = new.max_threads_listed;
+        old->max_report_frames = new.max_report_frames;
+        old->max_vars = new.max_vars;
+        old->max_report_vars = new.max_report_vars;
+        old->max_value_bytes = new.max_value_bytes;
+        old->symbolicate_timeout_s = new.symbolicate_timeout_s;
+        old->mask_stored = new.mask_stored;
         old->max_crashes = new.max_crashes;
         old->max_total_size = new.max_total_size;
         old->max_age_s = new.max_age_s;

@@ -51,6 +51,9 @@ int symb_context_new(const struct symb_options *o, struct symb_context **ret) {
                 c->o.max_elements = SYMB_DEFAULT_MAX_ELEMENTS;
         if (c->o.debuginfod_timeout_s <= 0)
                 c->o.debuginfod_timeout_s = SYMB_DEFAULT_DEBUGINFOD_TIMEOUT_S;
+        symb_limits_fill(&c->o.limits);
+        c->mask = symb_strv_copy(c->o.mask, &oom);
+        c->o.mask = (const char *const *) c->mask;
         if (oom) {
                 symb_context_free(c);
                 return -ENOMEM;
@@ -118,9 +121,27 @@ void symb_context_trim(struct symb_context *c) {
         c->n_files = k;
 }
 
+int symb_context_set_mask_limits(struct symb_context *c, const char *const *mask, const struct symb_limits *limits) {
+        bool oom = false;
+        char **m;
+
+        if (!c)
+                return -EINVAL;
+        m = symb_strv_copy(mask, &oom);
+        if (oom)
+                return -ENOMEM;
+        symb_strv_free(c->mask);
+        c->mask = m;
+        c->o.mask = (const char *const *) m;
+        c->o.limits = limits ? *limits : (struct symb_limits) {0};
+        symb_limits_fill(&c->o.limits);
+        return 0;
+}
+
 void symb_context_free(struct symb_context *c) {
         if (!c)
                 return;
+        symb_strv_free(c->mask);
         for (size_t i = 0; i < c->n_files; i++)
                 symb_file_free(c->files[i]);
         free(c->files);

@@ -4,7 +4,8 @@
  * SYMB_JSON_VERSION: fields are only ever added (a reader ignores what it
  * does not know); a change of meaning bumps the version. Addresses are
  * "0x..." strings (JSON numbers lose 64-bit precision in JavaScript);
- * unknown values are null. Masked variables' values are "[masked]". */
+ * unknown values are null. Masked variables' values are "[masked]"; what
+ * the limits cut is said in "truncated" fields. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -27,9 +28,8 @@ static void hex(FILE *out, uint64_t v) {
 }
 
 static void put_var(FILE *out, const struct symb_var *v, const char *const *mask) {
-        _cleanup_free_ char *owned = NULL;
         bool masked;
-        const char *shown = symb_var_shown_value(v, mask, &owned, &masked);
+        const char *shown = symb_var_shown_value(v, mask, &masked);
 
         fputc('{', out);
         symb_json_key(out, "name");
@@ -88,7 +88,12 @@ static void put_frame(FILE *out, const struct symb_frame *f, const char *const *
                         fputc(',', out);
                 put_var(out, &f->vars[i], mask);
         }
-        fputs("]}", out);
+        fputc(']', out);
+        if (f->vars_truncated) {
+                fputs(",\"vars_truncated\":", out);
+                symb_json_string(out, f->vars_truncated);
+        }
+        fputc('}', out);
 }
 
 static void put_thread(FILE *out, const struct symb_thread *t, const char *const *mask) {
@@ -96,6 +101,8 @@ static void put_thread(FILE *out, const struct symb_thread *t, const char *const
         symb_json_string_or_null(out, t->name);
         fprintf(out, ",\"crashed\":%s,\"stop_reason\":", t->crashed ? "true" : "false");
         symb_json_string_or_null(out, t->stop_reason);
+        fputs(",\"truncated\":", out);
+        symb_json_string_or_null(out, t->truncated);
         fputs(",\"frames\":[", out);
         for (size_t i = 0; i < t->n_frames; i++) {
                 if (i)
@@ -180,6 +187,8 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
         cmd = symb_crash_cmdline(r);
         fputs(",\n\"command_line\":", out);
         symb_json_string_or_null(out, cmd);
+        fprintf(out, ",\n\"threads_in_dump\":%zu,\"truncated\":", r->n_threads_in_dump);
+        symb_json_string_or_null(out, r->truncated);
         fputs(",\n\"tags\":{", out);
         for (size_t i = 0; i < d->n_tags; i++) {
                 if (i)
@@ -187,7 +196,7 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
                 symb_json_key(out, d->tags[i].key);
                 /* Tags come from the program: one named like a secret is
                  * masked like a variable. */
-                symb_json_string(out, symb_name_masked(d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
+                symb_json_string(out, symb_tag_masked(r, d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
         }
         fputs("},\n\"modules\":[", out);
         for (size_t i = 0; i < r->n_modules; i++) {

@@ -75,10 +75,9 @@ static void put_vars(FILE *out, const struct symb_frame *f, const char *const *m
         fputs(",\"vars\":{", out);
         for (size_t i = 0; i < f->n_vars; i++) {
                 const struct symb_var *v = &f->vars[i];
-                _cleanup_free_ char *owned = NULL;
                 char reason[128];
                 bool masked;
-                const char *shown = symb_var_shown_value(v, mask, &owned, &masked);
+                const char *shown = symb_var_shown_value(v, mask, &masked);
 
                 if (!shown) {
                         snprintf(reason, sizeof(reason), "<%s>", v->reason ? v->reason : "optimized out");
@@ -151,7 +150,10 @@ static void put_stacktrace(FILE *out, const struct symb_report *r, const struct 
                         fputc(',', out);
         }
         fputc(']', out);
-        for (size_t i = 0; i < r->dump->n_threads; i++)
+        /* By index: a scan per thread made 65,536 threads take a minute. */
+        if (t->dump_index < r->dump->n_threads && r->dump->threads[t->dump_index].tid == t->tid)
+                pt = &r->dump->threads[t->dump_index];
+        for (size_t i = 0; !pt && i < r->dump->n_threads; i++)
                 if (r->dump->threads[i].tid == t->tid)
                         pt = &r->dump->threads[i];
         ctx = pt ? proto_thread_context(r->dump, pt) : NULL;
@@ -352,9 +354,20 @@ static void put_extra(FILE *out, const struct symb_report *r) {
                                                                          : "fp");
                 fputs("],\"stop_reason\":", out);
                 symb_json_string_or_null(out, t->stop_reason);
+                if (t->truncated) {
+                        fputs(",\"truncated\":", out);
+                        symb_json_string(out, t->truncated);
+                }
                 fputc('}', out);
         }
-        fputs("]}", out);
+        fputc(']', out);
+        /* What the limits cut (symb_limits): the event is not the whole
+         * crash. */
+        if (r->truncated) {
+                fprintf(out, ",\"crashd_threads_in_dump\":%zu,\"crashd_truncated\":", r->n_threads_in_dump);
+                symb_json_string(out, r->truncated);
+        }
+        fputc('}', out);
 }
 
 int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const *mask) {
@@ -396,7 +409,7 @@ int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const
                 symb_json_key(out, d->tags[i].key);
                 /* Tags come from the program: one named like a secret is
                  * masked like a variable. */
-                symb_json_string(out, symb_name_masked(d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
+                symb_json_string(out, symb_tag_masked(r, d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
         }
         fputc('}', out);
         put_exception(out, r, &c, crashed, mask);

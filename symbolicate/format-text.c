@@ -9,7 +9,8 @@
  * it (frame 0 at the start of a line, and the outer frames of an inlined
  * call), parameters in the parentheses (aggregates as "...", as gdb's
  * default `print frame-arguments scalars`), then each local on its own
- * line indented by 8 spaces. Not masked: text stays on the machine. */
+ * line indented by 8 spaces. Masked as the report was made (symb_options
+ * mask), tags too; what the limits cut says "Truncated:". */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -78,8 +79,14 @@ static void print_header(FILE *out, const struct symb_report *r) {
                         fputc(' ', out);
                         symb_text_put(out, r->dump->tags[i].key);
                         fputc('=', out);
-                        symb_text_put(out, r->dump->tags[i].value);
+                        symb_text_put(out, symb_tag_masked(r, r->dump->tags[i].key, NULL) ? SYMB_MASKED
+                                                                                         : r->dump->tags[i].value);
                 }
+                fputc('\n', out);
+        }
+        if (r->truncated) {
+                fputs("Truncated: ", out);
+                symb_text_put(out, r->truncated);
                 fputc('\n', out);
         }
         for (size_t i = 0; i < r->n_modules; i++)
@@ -145,7 +152,11 @@ static void print_frame(FILE *out, size_t level, const struct symb_frame *f, boo
                 fputc('\n', out);
                 first = false;
         }
-        if (first)
+        if (f->vars_truncated) {
+                fputs("        <variables left out: ", out);
+                symb_text_put(out, f->vars_truncated);
+                fputs(">\n", out);
+        } else if (first)
                 fputs("No locals.\n", out);
 }
 
@@ -169,6 +180,11 @@ static void print_thread(FILE *out, size_t n, const struct symb_thread *t, const
         if (t->stop_reason) {
                 fputs("Backtrace stopped: ", out);
                 symb_text_put(out, t->stop_reason);
+                fputc('\n', out);
+        }
+        if (t->truncated) {
+                fputs("Truncated: ", out);
+                symb_text_put(out, t->truncated);
                 fputc('\n', out);
         }
 }

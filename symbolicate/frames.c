@@ -149,10 +149,12 @@ static int split_frame(struct symb_dump_state *s, const struct symb_phys_frame *
                         return r;
                 /* chain[start..i]: the blocks inside this function, then
                  * the function itself, innermost first. */
+                s->budget.frame_cut = NULL;
                 r = symb_collect_vars(&p->fc, &p->chain[start], (size_t) (i - start + 1), &s->lim, &f->vars,
                                       &f->n_vars);
                 if (r < 0)
                         return r;
+                f->vars_truncated = s->budget.frame_cut;
                 /* gdb shows a tail-call frame as one frame, named by the
                  * innermost function at its pc (its tail-call unwinder
                  * claims the frame before the inline one can): pthread_kill

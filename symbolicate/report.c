@@ -180,24 +180,74 @@ static bool requested(const struct proto_dump *d) {
                 d->exception.exception_record.exception_code == MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED);
 }
 
-static int walk_thread(struct symb_dump_state *s, size_t ti, struct symb_thread *t) {
+/* What the budget cut from thread t, in one line; NULL if nothing. */
+static int thread_cut(struct symb_thread *t, const char *not_walked, bool frames_cut) {
+        const char *vars = NULL;
+        size_t first = 0;
+        int k = 0;
+
+        for (size_t i = 0; i < t->n_frames && !vars; i++)
+                if (t->frames[i].vars_truncated) {
+                        vars = t->frames[i].vars_truncated;
+                        first = i;
+                }
+        if (not_walked)
+                k = asprintf(&t->truncated, "not walked: %s", not_walked);
+        else if (frames_cut && vars)
+                k = asprintf(&t->truncated, "frames cut: %s; variables left out from frame #%zu: %s",
+                             SYMB_CUT_FRAMES, first, vars);
+        else if (frames_cut)
+                k = asprintf(&t->truncated, "frames cut: %s", SYMB_CUT_FRAMES);
+        else if (vars && first == 0)
+                k = asprintf(&t->truncated, "variables left out: %s", vars);
+        else if (vars)
+                k = asprintf(&t->truncated, "variables left out from frame #%zu: %s", first, vars);
+        return k < 0 ? -ENOMEM : 0;
+}
+
+static int walk_thread(struct symb_dump_state *s, size_t ti, size_t k, struct symb_thread *t) {
         const struct proto_thread *pt = &s->d->threads[ti];
+        struct symb_budget *b = &s->budget;
         struct symb_phys_frame *pf = NULL;
         size_t n_pf = 0;
+        bool frames_cut;
         int r;
 
         t->tid = pt->tid;
+        t->dump_index = ti;
         t->name = pt->has_info && pt->info.name[0] ? pt->info.name : NULL;
         /* A dump taken on request names the requesting thread in its
          * exception stream; that thread did not crash. */
         t->crashed = !requested(s->d) && (pt == proto_dump_crashing_thread(s->d) ||
                                           (pt->has_info && (pt->info.flags & PROTO_THREAD_CRASHED)));
+        /* Past the time limit or the report's frames, the thread is only
+         * named: walking it is what costs. */
+        if (symb_budget_expired(b))
+                return thread_cut(t, SYMB_CUT_TIME, false);
+        if (b->frames_left == 0) {
+                b->cut_frames = true;
+                return thread_cut(t, SYMB_CUT_FRAMES, false);
+        }
+        b->values_off = k >= b->l.max_threads ? SYMB_CUT_THREADS : NULL;
+        s->walk_max = s->c->o.max_frames < b->frames_left ? s->c->o.max_frames : b->frames_left;
         r = symb_unwind_thread(s, ti, &pf, &n_pf, &t->stop_reason);
         if (r < 0)
                 return r;
+        frames_cut = s->walk_max < s->c->o.max_frames && n_pf >= s->walk_max;
         r = symb_frames_build(s, pf, n_pf, &t->frames, &t->n_frames);
         free(pf);
-        return r;
+        if (r < 0)
+                return r;
+        b->frames_left = t->n_frames < b->frames_left ? b->frames_left - t->n_frames : 0;
+        if (frames_cut) {
+                b->cut_frames = true;
+                /* The walk said "frame limit": the report's, not the thread's. */
+                free(t->stop_reason);
+                t->stop_reason = NULL;
+        }
+        if (!b->values_off && !symb_budget_expired(b))
+                b->threads_with_values++;
+        return thread_cut(t, NULL, frames_cut);
 }
 
 static void deadline_start(struct symb_context *c) {
@@ -211,7 +261,7 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d, struct 
         struct symb_dump_state s = {.c = c, .d = d};
         struct symb_report *rep;
         const struct proto_thread *crashed;
-        size_t k = 0;
+        size_t k = 0, listed;
         int r;
 
         if (!c || !d || !ret)
@@ -222,8 +272,12 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d, struct 
         if (!rep)
                 return fail(err, errlen, -ENOMEM, "out of memory");
         rep->dump = d;
+        rep->n_threads_in_dump = d->n_threads;
         s.lim.max_depth = c->o.max_depth;
         s.lim.max_elements = c->o.max_elements;
+        s.lim.mask = c->o.mask;
+        s.lim.budget = &s.budget;
+        symb_budget_start(&s.budget, &c->o.limits);
         deadline_start(c);
         symb_context_trim(c);
         if (err && errlen)
@@ -246,21 +300,38 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d, struct 
                 goto out;
         }
 
-        rep->threads = calloc(d->n_threads, sizeof(*rep->threads));
+        {
+                bool oom = false;
+
+                rep->mask = symb_strv_copy(c->o.mask, &oom);
+                if (oom) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        listed = d->n_threads < s.budget.l.max_threads_listed ? d->n_threads : s.budget.l.max_threads_listed;
+        rep->threads = calloc(listed, sizeof(*rep->threads));
         if (!rep->threads) {
                 r = -ENOMEM;
                 goto out;
         }
         crashed = proto_dump_crashing_thread(d);
         if (crashed) {
-                r = walk_thread(&s, (size_t) (crashed - d->threads), &rep->threads[k++]);
-                rep->n_threads = k;
+                r = walk_thread(&s, (size_t) (crashed - d->threads), k, &rep->threads[k]);
+                rep->n_threads = ++k;
         }
-        for (size_t i = 0; r >= 0 && i < d->n_threads; i++) {
+        for (size_t i = 0; r >= 0 && i < d->n_threads && k < listed; i++) {
                 if (&d->threads[i] == crashed)
                         continue;
-                r = walk_thread(&s, i, &rep->threads[k++]);
-                rep->n_threads = k;
+                r = walk_thread(&s, i, k, &rep->threads[k]);
+                rep->n_threads = ++k;
+        }
+        if (r >= 0) {
+                bool oom = false;
+
+                rep->truncated = symb_budget_summary(&s.budget, d->n_threads, rep->n_threads, &oom);
+                if (oom)
+                        r = -ENOMEM;
         }
 out:
         if (s.dwfl)
@@ -286,8 +357,11 @@ void symb_report_free(struct symb_report *r) {
                         symb_frame_clear(&t->frames[j]);
                 free(t->frames);
                 free(t->stop_reason);
+                free(t->truncated);
         }
         free(r->threads);
+        free(r->truncated);
+        symb_strv_free(r->mask);
         for (size_t i = 0; i < r->n_modules; i++) {
                 free(r->modules[i].elf_path);
                 free(r->modules[i].debug_path);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "budget.h"
 #include "frame-context.h"
 #include "symbolicate.h"
 #include "variables.h"
@@ -101,7 +102,8 @@ struct symb_scopes {
 };
 
 struct symb_context {
-        struct symb_options o;          /* strings below are owned copies */
+        struct symb_options o;          /* strings below are owned copies; limits filled in */
+        char **mask;                    /* o.mask's owned copy */
         char **debug_dirs;
         char *sysroot;
 
@@ -188,6 +190,8 @@ struct symb_dump_state {
         struct symb_dump_module *mods;  /* sorted by base, overlaps dropped */
         size_t n_mods;
         struct symb_value_limits lim;
+        struct symb_budget budget;
+        size_t walk_max;                /* frames the walk in progress may have */
 
         /* unwind.c: the walk in progress */
         size_t walk_thread;             /* index into d->threads */
@@ -246,16 +250,16 @@ bool symb_die_is_cxx(Dwarf_Die *die);
  * ("args.1" -> "args", "f.x" -> "f[x]"), else as it is; malloc'ed. */
 char *symb_minsym_print_name(const char *linkage);
 
-/* mask.c: whether a variable's name matches the mask list (NULL: none);
- * symb_mask_members() gives in *ret a copy of value with the matching
- * struct members' values replaced (1), or says nothing matched (0), or
- * -ENOMEM. symb_var_shown_value() is what a report that leaves the
- * machine shows: "[masked]", a member-masked copy (*owned, to free), the
- * value, or NULL for an unknown value. */
-#define SYMB_MASKED "[masked]"
-int symb_mask_members(const char *value, const char *const *mask, char **ret);
-const char *symb_var_shown_value(const struct symb_var *v, const char *const *mask, char **owned,
-                                 bool *masked);
+/* mask.c: copies of NULL-terminated name lists (NULL stays NULL; NULL
+ * and *oom set when out of memory), and what a formatter shows of a
+ * variable: "[masked]" when the report masked it or its name is in mask
+ * (*masked then), else its value (NULL: unknown). */
+char **symb_strv_copy(const char *const *l, bool *oom);
+void symb_strv_free(char **l);
+const char *symb_var_shown_value(const struct symb_var *v, const char *const *mask, bool *masked);
+/* Whether a tag's value is shown masked: its key matches the report's
+ * mask or mask. */
+bool symb_tag_masked(const struct symb_report *r, const char *key, const char *const *mask);
 
 /* json-out.c: escaping for the formatters. */
 size_t symb_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);

@@ -15,6 +15,23 @@
 
 #include "reader.h"
 
+/* What one dump may cost: a dump is whatever a local user wrote, and 65,536
+ * threads sharing one stack made a 91 KB dump a 304 MB report. 0 in any
+ * field takes its default. What is cut says so in the report (truncated
+ * fields below), so in every output. */
+struct symb_limits {
+        unsigned max_threads;           /* threads with values; 0: 1024 */
+        unsigned max_threads_listed;    /* threads in the report, past max_threads with
+                                           frames only; 0: 4096 */
+        unsigned max_report_frames;     /* frames of all threads together; 0: 131072 */
+        unsigned max_vars;              /* variables per frame; 0: 1024 */
+        unsigned max_report_vars;       /* variables of all frames; 0: 262144 */
+        uint64_t max_value_bytes;       /* bytes of variables' text (name, type, value);
+                                           0: 16 MiB */
+        unsigned time_limit_ms;         /* wall time per dump, after which no more values
+                                           and no more threads walked; 0: 60 s */
+};
+
 struct symb_options {
         const char *const *debug_dirs;  /* searched in order: .build-id layout and plain trees */
         size_t n_debug_dirs;
@@ -24,12 +41,24 @@ struct symb_options {
         unsigned max_frames;            /* per thread; 0: 256 */
         unsigned max_depth;             /* nesting of structs/arrays in values; 0: 20, as gdb */
         unsigned max_elements;          /* array elements and string chars; 0: 200 */
+        struct symb_limits limits;
+        /* Names (case-insensitive substrings) of variables, struct and
+         * union members and tags whose values the report holds as
+         * "[masked]", decided while values are printed; NULL-terminated,
+         * NULL: none. symb_default_mask is the usual list. */
+        const char *const *mask;
 };
 
 struct symb_context;
 
 int symb_context_new(const struct symb_options *o, struct symb_context **ret);
 void symb_context_free(struct symb_context *c);
+
+/* Replaces the mask and the limits for the calls that follow (copies
+ * both; NULL mask: none, NULL limits: the defaults), so that a daemon
+ * applies a reloaded configuration without a new context. 0 or -ENOMEM
+ * (the old ones then stay). */
+int symb_context_set_mask_limits(struct symb_context *c, const char *const *mask, const struct symb_limits *limits);
 
 enum symb_var_kind { SYMB_VAR_PARAM, SYMB_VAR_LOCAL };
 
@@ -42,6 +71,7 @@ struct symb_var {
                                            "not implemented", "error: ..." */
         char *detail;                   /* when value is NULL, or NULL: what the reason comes
                                            from ("rdi is call-clobbered: ...") */
+        bool masked;                    /* value is "[masked]", or holds members masked so */
 };
 
 enum symb_trust {
@@ -66,6 +96,8 @@ struct symb_frame {
         bool has_debug_info;            /* false: "No symbol table info available." */
         struct symb_var *vars;          /* params first, in declaration order, then locals */
         size_t n_vars;
+        const char *vars_truncated;     /* NULL, or why variables were left out (a limit;
+                                           static text) */
 };
 
 struct symb_thread {
@@ -75,6 +107,9 @@ struct symb_thread {
         struct symb_frame *frames;      /* innermost first */
         size_t n_frames;
         char *stop_reason;              /* why the walk ended early, or NULL */
+        size_t dump_index;              /* its entry in the dump's thread list */
+        char *truncated;                /* NULL, or what a limit cut from this thread:
+                                           its frames, or the values of some */
 };
 
 struct symb_module {
@@ -93,6 +128,10 @@ struct symb_report {
         size_t n_threads;
         struct symb_module *modules;
         size_t n_modules;
+        size_t n_threads_in_dump;       /* n_threads may be fewer (max_threads_listed) */
+        char *truncated;                /* NULL, or what the limits cut, in one line */
+        char **mask;                    /* the names it was masked with (NULL-terminated),
+                                           or NULL */
 };
 
 /* Symbolicates every thread of d. Missing debug info is not an error: the
@@ -102,11 +141,17 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d,
                      struct symb_report **ret, char *err, size_t errlen);
 void symb_report_free(struct symb_report *r);
 
-/* Output. mask: variable-name substrings (case-insensitive) whose values
- * are replaced by "[masked]"; NULL-terminated, or NULL for none. */
+/* Output. Every format shows the report as it was made: masked (struct
+ * members too) when symb_options.mask was set, and its tags masked by the
+ * same names. mask: names masked on top of that, whole variables and
+ * tags only (members are masked only while values are printed);
+ * NULL-terminated, or NULL for none. */
 int symb_format_text(FILE *out, const struct symb_report *r);
 int symb_format_json(FILE *out, const struct symb_report *r, const char *const *mask);
 int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const *mask);
+
+/* What a masked value reads. */
+#define SYMB_MASKED "[masked]"
 
 /* The default mask list: password, passwd, secret, token, api_key,
  * apikey, auth, credential, cookie, private. */

@@ -403,7 +403,7 @@ static void trust_cfa_regs(const struct symb_dump_state *s, struct symb_phys_fra
 int symb_unwind_thread(struct symb_dump_state *s, size_t ti, struct symb_phys_frame **frames, size_t *n_frames,
                        char **stop) {
         const struct proto_thread *t = &s->d->threads[ti];
-        struct walk w = {.s = s, .max = s->c->o.max_frames};
+        struct walk w = {.s = s, .max = s->walk_max ? s->walk_max : s->c->o.max_frames};
         int rc;
 
         *frames = NULL;

@@ -549,6 +549,8 @@ struct printer {
         unsigned nesting;               /* print_value() calls open now */
         unsigned max_depth;
         unsigned max_elements;
+        const char *const *mask;        /* members named so print "[masked]" */
+        bool masked;                    /* one did */
         struct sb out;
 };
 
@@ -1018,6 +1020,17 @@ static void print_bitfield(struct printer *p, Dwarf_Die *mtype, const struct sym
  * the definition elsewhere in the CU (DW_AT_specification). */
 static void print_static_member(struct printer *p, Dwarf_Die *decl, int recurse);
 
+/* A member named like a secret: its value is not printed at all, here
+ * where the printer knows it is a member (reading the printed text back
+ * cannot tell a member from the inside of a string or a char). */
+static bool masked_member(struct printer *p, const char *name) {
+        if (!symb_name_masked(name, p->mask))
+                return false;
+        sb_puts(&p->out, SYMB_MASKED);
+        p->masked = true;
+        return true;
+}
+
 static void print_struct(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off, int recurse) {
         Dwarf_Die c;
         bool fields_seen = false, any_field = false;
@@ -1076,11 +1089,15 @@ static void print_struct(struct printer *p, Dwarf_Die *t, const struct symb_valu
                                 sb_puts(&p->out, "static ");
                                 sb_puts(&p->out, name ? name : "");
                                 sb_puts(&p->out, " = ");
+                                if (masked_member(p, name))
+                                        continue;
                                 print_static_member(p, &c, recurse + 1);
                                 continue;
                         }
                         if (name && *name)
                                 sb_printf(&p->out, "%s = ", name);
+                        if (masked_member(p, name))
+                                continue;
                         if (!die_type(&c, &mt)) {
                                 sb_puts(&p->out, "<error: a member without a type>");
                                 continue;
@@ -1902,11 +1919,12 @@ static bool synthetic_target(const struct symb_value *v, uint64_t off, Dwarf_Die
 }
 
 int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, const struct symb_value *v,
-                      const struct symb_value_limits *lim, bool deref_ref, char **ret) {
+                      const struct symb_value_limits *lim, bool deref_ref, char **ret, bool *ret_masked) {
         struct printer p = {
                 .fc = fc,
                 .max_depth = lim && lim->max_depth ? lim->max_depth : GDB_MAX_DEPTH,
                 .max_elements = lim && lim->max_elements ? lim->max_elements : 200,
+                .mask = lim ? lim->mask : NULL,
         };
         Dwarf_Die t;
         bool entire;
@@ -1929,5 +1947,7 @@ int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, cons
                 return -ENOMEM;
         }
         *ret = p.out.s ? p.out.s : strdup("");
+        if (ret_masked)
+                *ret_masked = p.masked;
         return *ret ? SYMB_REASON_NONE : -ENOMEM;
 }

@@ -36,9 +36,11 @@ struct symb_value {
  * gdb does for variables (not for members). When the whole value is one
  * marker, *ret is NULL and the reason is returned instead: gdb's
  * <optimized out> or <unavailable> for the whole variable. Returns
- * SYMB_REASON_NONE with *ret set, a reason with *ret NULL, or -ENOMEM. */
+ * SYMB_REASON_NONE with *ret set, a reason with *ret NULL, or -ENOMEM.
+ * Members named by lim->mask print "[masked]" instead of their value, and
+ * *ret_masked (may be NULL) says whether one did. */
 int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, const struct symb_value *v,
-                      const struct symb_value_limits *lim, bool deref_ref, char **ret);
+                      const struct symb_value_limits *lim, bool deref_ref, char **ret, bool *ret_masked);
 
 /* The C spelling of a type, malloc'ed: "int", "const char *", "struct
  * point", "int [4]", "int (*)(int, char *)", "point_t", "Base &". NULL for

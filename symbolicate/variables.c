@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "location.h"
+#include "symb-internal.h"
 #include "values.h"
 #include "variables.h"
 
@@ -36,11 +38,18 @@ void symb_var_clear(struct symb_var *v) {
         memset(v, 0, sizeof *v);
 }
 
-static int append(struct symb_var **vars, size_t *n, struct symb_var *v) {
+/* Whether the report may have one more variable here (budget.h). */
+static bool room(const struct symb_value_limits *lim, size_t n_vars) {
+        return !lim->budget || symb_budget_var_ok(lim->budget, n_vars);
+}
+
+static int append(const struct symb_value_limits *lim, struct symb_var **vars, size_t *n, struct symb_var *v) {
         struct symb_var *t = realloc(*vars, (*n + 1) * sizeof **vars);
 
         if (!t)
                 return -ENOMEM;
+        if (lim->budget)
+                symb_budget_var_spent(lim->budget, v);
         *vars = t;
         t[(*n)++] = *v;
         memset(v, 0, sizeof *v);
@@ -130,6 +139,11 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
         v->type = symb_type_name(has_type ? &type : NULL);
         if (!v->name || !v->type)
                 return -ENOMEM;
+        /* A secret's value is never read, let alone printed. */
+        if (symb_name_masked(v->name, lim->mask)) {
+                v->masked = true;
+                return (v->value = strdup(SYMB_MASKED)) ? 0 : -ENOMEM;
+        }
         if (!has_type)
                 return set_reason(v, SYMB_REASON_ERROR, "a variable without a type");
         size = symb_type_size_in(fc, &type);
@@ -173,7 +187,7 @@ static int describe(const struct symb_frame_context *fc, Dwarf_Die *die, enum sy
                 return set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL);
         }
 
-        r = symb_value_format(fc, &type, &val, lim, /* deref_ref= */ true, &v->value);
+        r = symb_value_format(fc, &type, &val, lim, /* deref_ref= */ true, &v->value, &v->masked);
         free(mem);
         if (r < 0)
                 return r;
@@ -278,7 +292,13 @@ static int describe_abstract(const struct symb_frame_context *fc, Dwarf_Die *die
         v->kind = kind;
         v->name = strdup(name ? name : "");
         v->type = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &type) ? &type : NULL);
-        return v->name && v->type ? set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL) : -ENOMEM;
+        if (!v->name || !v->type)
+                return -ENOMEM;
+        if (symb_name_masked(v->name, lim->mask)) {
+                v->masked = true;
+                return (v->value = strdup(SYMB_MASKED)) ? 0 : -ENOMEM;
+        }
+        return set_reason(v, SYMB_REASON_OPTIMIZED_OUT, NULL);
 }
 
 /* The variables (tag) among the children of die, in order; blocks
@@ -304,9 +324,11 @@ static int collect_children(const struct symb_frame_context *fc, Dwarf_Die *die,
                 }
                 if (!wanted(&c, tag))
                         continue;
+                if (!room(lim, *n_vars))
+                        return 0;
                 r = abstract ? describe_abstract(fc, &c, kind, lim, &v) : describe(fc, &c, kind, lim, &v);
                 if (r == 0)
-                        r = append(vars, n_vars, &v);
+                        r = append(lim, vars, n_vars, &v);
                 if (r < 0) {
                         symb_var_clear(&v);
                         return r;
@@ -344,9 +366,11 @@ static int collect_scope(const struct symb_frame_context *fc, Dwarf_Die *scope, 
                 }
                 if (!wanted(&c, tag) || has_concrete(scope, &c, k, iso))
                         continue;
+                if (!room(lim, *n_vars))
+                        return 0;
                 r = describe_abstract(fc, &c, kind, lim, &v);
                 if (r == 0)
-                        r = append(vars, n_vars, &v);
+                        r = append(lim, vars, n_vars, &v);
                 if (r < 0) {
                         symb_var_clear(&v);
                         return r;

@@ -8,9 +8,14 @@
 #include "frame-context.h"
 #include "symbolicate.h"
 
+struct symb_budget;
+
 struct symb_value_limits {
         unsigned max_depth;             /* struct/array nesting printed */
         unsigned max_elements;          /* array elements and string bytes */
+        const char *const *mask;        /* variables and members printed "[masked]"; NULL: none */
+        struct symb_budget *budget;     /* what the report may still spend (budget.h); NULL:
+                                           no bound */
 };
 
 /* Appends the parameters (first, in declaration order) and the locals of
@@ -20,8 +25,9 @@ struct symb_value_limits {
  * the lexical blocks that contain the pc, then last the function-like DIE
  * (DW_TAG_subprogram or DW_TAG_inlined_subroutine). For an inlined frame
  * the registers and memory are those of the physical frame in fc.
- * Never fails for one bad variable: that variable gets a reason. Returns
- * 0 or -ENOMEM. */
+ * Never fails for one bad variable: that variable gets a reason. Stops
+ * when lim->budget says so (its frame_cut then says why). Returns 0 or
+ * -ENOMEM. */
 int symb_collect_vars(const struct symb_frame_context *fc, Dwarf_Die *scopes, size_t n_scopes,
                       const struct symb_value_limits *lim, struct symb_var **vars, size_t *n_vars);
 

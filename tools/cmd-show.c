@@ -2,7 +2,8 @@
 /* tools/cmd-show.c: `crashctl show ID`, a stored crash's report as
  * `crashctl symbolicate` prints it (gdb's `bt full`), made by crashd when
  * the crash arrived; --json prints the report as the symbolicator's JSON
- * (docs/symbolicate-json.md), unmasked: it never left the machine. */
+ * (docs/symbolicate-json.md). Both are masked as crashd stored them
+ * (mask_names, unless mask_stored = no). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>

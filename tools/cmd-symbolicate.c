@@ -3,8 +3,9 @@
  * turned into every thread's stack with function names, file:line,
  * inlined frames and variable values, offline: as gdb's `bt full` (text),
  * as documented JSON (docs/symbolicate-json.md), or as one Sentry event.
- * JSON and Sentry output leave the machine, so they mask secrets by
- * default; text does not (it is what `gdb` would show the same user). */
+ * Every format masks secrets by default (values are masked while they
+ * are printed, struct members too): a report is pasted into tickets and
+ * chats; --no-mask shows them as gdb would. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -31,8 +32,9 @@ static void usage(FILE *f) {
               "  -d, --debug-dir DIR   look for binaries and debug files in DIR too: DIR/.build-id/xx/yyyy[.debug]\n"
               "                        and any file of the right name below DIR (repeatable)\n"
               "  -s, --sysroot DIR     look for the dump's paths under DIR first\n"
-              "  -m, --mask NAME       also mask variables whose name contains NAME (repeatable)\n"
-              "      --no-mask         mask nothing but the --mask names (json and sentry mask password,\n"
+              "  -m, --mask NAME       also mask variables, members and tags whose name contains NAME\n"
+              "                        (repeatable)\n"
+              "      --no-mask         mask nothing but the --mask names (every format masks password,\n"
               "                        passwd, secret, token, api_key, apikey, auth, credential, cookie and\n"
               "                        private by default)\n"
               "      --no-system-debug do not look in /usr/lib/debug\n"
@@ -157,6 +159,7 @@ int cmd_symbolicate(int argc, char **argv) {
                 for (size_t i = 0; symb_default_mask[i]; i++)
                         masks[n_masks++] = symb_default_mask[i];
         masks[n_masks] = NULL;
+        o.mask = n_masks ? masks : NULL;
         o.debug_dirs = dirs;
         o.n_debug_dirs = n_dirs;
 
@@ -180,10 +183,10 @@ int cmd_symbolicate(int argc, char **argv) {
                 r = symb_format_text(stdout, rep);
                 break;
         case FORMAT_JSON:
-                r = symb_format_json(stdout, rep, masks);
+                r = symb_format_json(stdout, rep, /* mask= */ NULL);
                 break;
         case FORMAT_SENTRY:
-                r = symb_format_sentry(stdout, rep, masks);
+                r = symb_format_sentry(stdout, rep, /* mask= */ NULL);
                 break;
         }
         status = r < 0 ? 1 : 0;

@@ -382,6 +382,13 @@ NOINLINE static void crash_now(struct shape *shape, double ratio, float fraction
 NOINLINE static void middle(int code, long mult, const char *tag, struct shape *sh, const char *text, binop_fn fn) {
         struct point local_pt = { code, (int) (mult / 10) };
         struct point *lp = &local_pt;
+        /* Members that fooled the old reader of printed values (issue 9,
+         * point 11): crashctl masks them while printing; unmasked
+         * (--no-mask, as compared here) they must print as gdb prints them. */
+        struct { char q; const char *password; } quoted = { '"', "sec-quoted" };
+        struct { int n; struct { const char *token; } inner; } holders[2] = { { 1, { "sec-arr-1" } }, { 2, { "sec-arr-2" } } };
+        union { const char *passwd; long bits; } either = { .passwd = "sec-union" };
+        struct { char note[24]; const char *password; } noted = { "\", password = \"", "sec-noted" };
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wvla"
         int vla[code - 2];      /* its bound lives in the frame */
@@ -393,6 +400,10 @@ NOINLINE static void middle(int code, long mult, const char *tag, struct shape *
         KEEP(lp->x + lp->y);
         KEEP(tag);
         KEEP(vla);
+        KEEP(&quoted);
+        KEEP(holders);
+        KEEP(&either);
+        KEEP(&noted);
 }
 
 /* Inlined at every level; unused_flag exists only in the abstract origin

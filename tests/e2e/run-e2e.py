@@ -649,6 +649,91 @@ def case_fifo_reason(tmp):
     check(d.stop(timeout=10) == 0, "crashd did not exit 0 on SIGTERM")
 
 
+def api(base, request):
+    """One request line over api.sock, its one JSON answer (raw text)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(os.path.join(base, "api.sock"))
+    s.sendall(json.dumps(request).encode() + b"\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.decode()
+
+
+# What symbcrash's locals and members hold (tests/symbolicate/symbcrash.c),
+# and the tag this case gives it.
+SECRETS = ("hunter2", "tok-123", "c00k1e", "sec-quoted", "sec-arr-1", "sec-union", "sec-noted", "sekrit-tag")
+
+
+def case_mask(tmp):
+    """Secrets are masked in every view of a stored crash by default
+    (issue 9, point 12): crashctl show (text and --json), the API's show
+    and the web page's /api/crashes/ID, the owner's own views included;
+    mask_stored=no shows them. The crash is symbcrash's: a password member,
+    an api_token parameter, a session_cookie local, members that fooled
+    the old reader, and a tag auth_token."""
+    from testkit import free_port
+    import http.client
+    check(A.secret_program, "no --secret-program")
+
+    def crash_secret(base):
+        env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                        CRASHD_SOCKET=os.path.join(base, "notify.sock"), CRASHD_TAGS="auth_token=sekrit-tag,shop=eu")
+        rc = subprocess.run([A.secret_program, "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            timeout=60).returncode
+        check(rc == -signal.SIGSEGV, f"symbcrash exited with {rc}")
+        got = wait_for("the crash stored", lambda: crashes(base) or None)
+        return got[0]["id"]
+
+    def views(base, port, cid):
+        out = {"show": ctl("show", "--dir", base, str(cid)),
+               "show --json": ctl("show", "--json", "--dir", base, str(cid)),
+               "API show": api(base, {"method": "show", "id": cid})}
+        token = json.loads(api(base, {"method": "web_session"}))["token"]
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", f"/api/crashes/{cid}", headers={"Authorization": f"Bearer {token}"})
+        r = c.getresponse()
+        web = r.read().decode()
+        check(r.status == 200, f"web: {r.status} {web[:200]}")
+        # The page's source lines are the program's text, literals and all.
+        answer = json.loads(web)
+        for t in answer["report"]["threads"]:
+            for f in t["frames"]:
+                f.pop("source", None)
+        out["web"] = json.dumps(answer)
+        return out
+
+    port = free_port()
+    base = new_base(tmp)
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}")
+    cid = crash_secret(base)
+    for name, text in views(base, port, cid).items():
+        leaked = [x for x in SECRETS if x in text]
+        check(not leaked, f"{name} shows {leaked}")
+        check("[masked]" in text, f"{name} masks nothing:\n{text[:2000]}")
+    text = ctl("show", "--dir", base, str(cid))
+    check("password = [masked]" in text and "auth_token=[masked]" in text and "shop=eu" in text,
+          f"show:\n{text[:3000]}")
+    report = json.loads(api(base, {"method": "show", "id": cid}))["report"]
+    check(report["tags"]["auth_token"] == "[masked]" and report["tags"]["shop"] == "eu", f"tags {report['tags']}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+    # Opted out: the owner's views show the values, as gdb would.
+    port = free_port()
+    base = new_base(tmp, "unmasked")
+    d = Daemon(base, "-o", f"http_listen=127.0.0.1:{port}", "-o", "mask_stored=no")
+    cid = crash_secret(base)
+    for name, text in views(base, port, cid).items():
+        missing = [x for x in SECRETS if x not in text]
+        check(not missing, f"{name} with mask_stored=no lacks {missing}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
 CASES = {
     "fifo-reason": case_fifo_reason,
     "sigpipe": case_sigpipe,
@@ -662,6 +747,7 @@ CASES = {
     "other-uid": case_other_uid,
     "reload-term": case_reload_term,
     "units": case_units,
+    "mask": case_mask,
 }
 
 
@@ -674,6 +760,7 @@ def main():
     p.add_argument("--dumper", required=True)
     p.add_argument("--program", required=True)
     p.add_argument("--units")
+    p.add_argument("--secret-program")
     A = e2ekit.A = p.parse_args()
     tmp = tempfile.mkdtemp(prefix=f"crashd-e2e-{A.case}.")
     try:

@@ -251,6 +251,33 @@ def case_sentry(tmp):
     print("OK: 2 envelopes, valid, vars present, secrets masked")
 
 
+def case_unmasked_store(tmp):
+    """mask_stored=no (issue 9, point 12): the stored report holds
+    symbcrash's secrets, as its owner asked, and the Sentry event is still
+    masked, struct members included (made from a second, masked
+    symbolication: members can only be masked while printed)."""
+    port = free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "mask_stored=no")
+    crash(base, A.secrets, tags="auth_header=sekrit-tag-value")
+    wait_for("one envelope", lambda: len(sink.accepted()) >= 1)
+    got = sink.accepted()
+    raw = sink.body(got[0])
+    for s in SECRETS + [b"sec-quoted", b"sec-arr-1", b"sec-union", b"sec-noted"]:
+        check(s not in raw, f"the secret {s!r} left the machine")
+    _, _, ev = judge(sink, got[0])
+    check(frames_vars(ev)["check_login"]["api_token"] == "[masked]", "api_token not masked in the event")
+    check("password = [masked]" in json.dumps(ev), "creds.password not masked in the event")
+    c = sqlite3.connect(f"file:{os.path.join(base, 'state', 'crashd.db')}?mode=ro", uri=True, timeout=10)
+    text, = c.execute("SELECT text FROM reports").fetchone()
+    c.close()
+    check("hunter2" in text and "sec-quoted" in text and "sekrit-tag-value" in text,
+          f"the stored report is masked:\n{text[:2000]}")
+    d.stop()
+    print("OK: stored unmasked, forwarded masked")
+
+
 def case_minidump(tmp):
     """sentry_attach_minidump: the envelope has an event.minidump attachment
     whose length is the plain minidump's (MDMP), after the event."""
@@ -472,7 +499,8 @@ def case_bench(tmp):
 
 
 CASES = {"sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
-         "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed}
+         "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed,
+         "unmasked-store": case_unmasked_store}
 
 
 def main():

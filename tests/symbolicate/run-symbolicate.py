@@ -450,9 +450,27 @@ def cmd_formats(a, work):
     check(vs[('check_login', 'attempts')]['value'] == '6', 'attempts = 6')
     raw = json.dumps(j)
     check('hunter2' not in raw and 'tok-123' not in raw and 'c00k1e' not in raw, 'a secret leaked into JSON')
+    # Members are masked where they are printed: none of these fool it.
+    secrets = ('sec-quoted', 'sec-arr-1', 'sec-arr-2', 'sec-union', 'sec-noted')
+    check(not any(s in raw for s in secrets), f'a member secret leaked into JSON: {vs[("run", "quoted")]}')
+    check(vs[('run', 'quoted')]['value'] == "{q = 34 '\"', password = [masked]}", f'quoted: {vs[("run", "quoted")]}')
+    check(vs[('run', 'holders')]['value'] == '{{n = 1, inner = {token = [masked]}}, {n = 2, inner = {token = [masked]}}}',
+          f'holders: {vs[("run", "holders")]}')
+    check(vs[('run', 'either')]['masked'] and 'passwd = [masked], bits = ' in vs[('run', 'either')]['value'],
+          f'either: {vs[("run", "either")]}')
+    check(vs[('run', 'noted')]['value'].startswith('{note = "\\", password = \\"') and
+          vs[('run', 'noted')]['value'].endswith(', password = [masked]}'), f'noted: {vs[("run", "noted")]}')
     unmasked = symbolicate(a, dump, '--no-mask')
-    check('hunter2' in json.dumps(unmasked), '--no-mask shows values')
+    raw_unmasked = json.dumps(unmasked)
+    check('hunter2' in raw_unmasked and all(s in raw_unmasked for s in secrets), '--no-mask shows values')
+    uvs = all_vars(crashed_frames(unmasked))
+    check(re.fullmatch(r"\{q = 34 '\"', password = 0x[0-9a-f]+ \"sec-quoted\"\}", uvs[('run', 'quoted')]['value']),
+          f'unmasked quoted: {uvs[("run", "quoted")]}')
+    check(not any(v.get('masked') for v in uvs.values()), '--no-mask masked something')
+    # Text is masked by default too (a report is pasted into tickets).
     text = symbolicate(a, dump, fmt='text')
+    check('hunter2' not in text and not any(s in text for s in secrets), 'a secret leaked into the text')
+    check('password = [masked]' in text, 'text masks members')
     check(text.splitlines()[0] == 'Signal: SIGSEGV (SEGV_MAPERR) at 0x0: Segmentation fault', text.splitlines()[0])
     check(re.search(r'^#0  0x[0-9a-f]{16} in store_inner \(value=7\) at \S+symbcrash.c:%d$' % crash_line(), text,
                     re.M), 'text frame 0')
@@ -463,7 +481,8 @@ def cmd_formats(a, work):
     with open(path, 'w') as f:
         json.dump(ev, f)
     raw = json.dumps(ev)
-    check('hunter2' not in raw and 'tok-123' not in raw, 'a secret leaked into the Sentry event')
+    check('hunter2' not in raw and 'tok-123' not in raw and not any(s in raw for s in secrets),
+          'a secret leaked into the Sentry event')
     exc = ev['exception']['values'][0]
     check(exc['type'] == 'SIGSEGV' and exc['value'] == 'SEGV_MAPERR at 0x0', f'exception {exc["type"]}')
     check(exc['mechanism']['meta']['signal']['number'] == 11 and not exc['mechanism']['handled'], 'mechanism')

@@ -2,7 +2,10 @@
 /* tests/symbolicate/symbcrash.c: a crash with something for each part of
  * symbolication to get right: a NULL write two inlined calls deep inside
  * a real function, three other threads blocked in the kernel, and locals
- * whose names must be masked in reports that leave the machine.
+ * whose names must be masked in every report, with members that fooled
+ * the old reader of printed values (issue 9, point 11): a char '"' before
+ * a secret, a token inside a struct inside an array, a union, a char
+ * array that holds ", password = ".
  *
  * usage: symbcrash [threads]
  * Built -O0 and -O2 (meson), and once more with -DOTHER_BUILD: the same
@@ -32,6 +35,26 @@ struct login {
         const char *user;
         const char *password;
         int tries;
+};
+
+/* The masking cases: every string starting "sec-" is a secret. */
+struct quoted {
+        char q;
+        const char *password;
+};
+struct holder {
+        int n;
+        struct {
+                const char *token;
+        } inner;
+};
+union either {
+        const char *passwd;
+        long bits;
+};
+struct noted {
+        char note[24];
+        const char *password;
 };
 
 static int *volatile null_ptr;
@@ -93,7 +116,13 @@ NOINLINE static int check_login(const struct login *l, const char *api_token) {
 NOINLINE static int run(int threads) {
         struct login creds = { "bob", "hunter2", 3 };
         char session_cookie[16] = "c00k1e";
+        struct quoted quoted = { '"', "sec-quoted" };
+        struct holder holders[2] = { { 1, { "sec-arr-1" } }, { 2, { "sec-arr-2" } } };
+        union either either = { .passwd = "sec-union" };
+        struct noted noted = { "\", password = \"", "sec-noted" };
         int r;
+
+        __asm__ volatile("" ::"r"(&quoted), "r"(holders), "r"(&either), "r"(&noted) : "memory");
 
         for (int i = 0; i < threads; i++) {
                 pthread_t t;

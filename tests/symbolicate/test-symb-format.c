@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/symbolicate/test-symb-format.c: the output side on reports built
- * by hand: masking of whole variables and of struct members inside gdb's
- * value syntax (strings, char literals and error texts must not confuse
- * it), JSON escaping of hostile names, Sentry's frame order, gdb's text
- * layout, and the debug id of Sentry's own schema example. */
+ * by hand: masking of whole variables by name and of tags by the
+ * report's own mask, the marks of what the limits cut, JSON escaping of
+ * hostile names, Sentry's frame order, gdb's text layout, and the debug
+ * id of Sentry's own schema example. (Struct members are masked while
+ * values are printed: tests/symbolicate/run-symbolicate.py masking.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,41 +15,6 @@
 #include <string.h>
 
 #include "symb-internal.h"
-
-static char *masked(const char *value) {
-        char *out = NULL;
-        int r = symb_mask_members(value, symb_default_mask, &out);
-
-        assert_true(r >= 0);
-        return r > 0 ? out : strdup(value);
-}
-
-static void check_mask(const char *in, const char *want) {
-        char *got = masked(in);
-
-        assert_string_equal(got, want);
-        free(got);
-}
-
-static void test_mask_members(void **state) {
-        check_mask("{user = 0x1 \"bob\", password = 0x2 \"hunter2\", tries = 3}",
-                   "{user = 0x1 \"bob\", password = [masked], tries = 3}");
-        /* Nested structs, and braces and commas inside strings. */
-        check_mask("{a = {token = 5, b = 66 'B'}, c = 0x3 \"}{, password = \"}",
-                   "{a = {token = [masked], b = 66 'B'}, c = 0x3 \"}{, password = \"}");
-        check_mask("{inner = {x = 1, api_key = {1, 2, 3}}, y = 2}",
-                   "{inner = {x = 1, api_key = [masked]}, y = 2}");
-        /* Char literals, including an escaped quote, and an error text
-         * with an apostrophe that opens no literal. */
-        check_mask("{c = 39 '\\'', secret = 1}", "{c = 39 '\\'', secret = [masked]}");
-        check_mask("{e = <error: can't read>, Auth_Header = 0x5 \"Basic x\"}",
-                   "{e = <error: can't read>, Auth_Header = [masked]}");
-        /* Nothing to mask: unchanged (0). */
-        char *out = NULL;
-        assert_int_equal(symb_mask_members("{x = 1, y = 2}", symb_default_mask, &out), 0);
-        assert_int_equal(symb_mask_members("42", symb_default_mask, &out), 0);
-        assert_null(out);
-}
 
 static void test_name_masked(void **state) {
         assert_true(symb_name_masked("API_KEY", symb_default_mask));
@@ -121,7 +87,7 @@ static void test_text(void **state) {
         assert_non_null(strstr(s, "Thread 1 (7) [crashed]:\n"));
         /* Control bytes and bad UTF-8 never reach the terminal. */
         assert_non_null(strstr(s, "#0  0x0000000000001000 in inner\\x01\\xff (n=42) at /s/a.c:3\n"));
-        /* Text stays on the machine: not masked. */
+        /* A report made without a mask is shown as it is. */
         assert_non_null(strstr(s, "        db_password = 0x10 \"hunter2\"\n"));
         assert_non_null(strstr(s, "        gone = <optimized out>\n"));
         assert_non_null(strstr(s, "#1  0x0000000000002000 in outer ()\nNo symbol table info available.\n"));
@@ -191,6 +157,42 @@ static void test_sentry_tags_breadcrumbs(void **state) {
         free(s);
 }
 
+/* A report made with a mask shows its tags masked in text too, and what
+ * the limits cut is marked in every output. */
+static void test_report_mask_and_cuts(void **state) {
+        struct proto_tag tags[1] = {{"auth_token", "sekrit"}};
+        char *mask[] = {(char *) "token", NULL};
+        struct hand h;
+        char *s;
+
+        hand_init(&h);
+        h.d.tags = tags;
+        h.d.n_tags = 1;
+        h.r.mask = mask;
+        h.r.n_threads_in_dump = 9;
+        h.r.truncated = (char *) "9 threads in the dump, 1 listed (max_threads_listed 1), 1 with values";
+        h.t.truncated = (char *) "variables left out: " SYMB_CUT_BYTES;
+        h.f[0].vars_truncated = SYMB_CUT_BYTES;
+        for (int which = 0; which < 3; which++) {
+                s = format(&h, which);
+                assert_null(strstr(s, "sekrit"));
+                if (which == 0) {
+                        assert_non_null(strstr(s, "Tags: auth_token=[masked]\n"));
+                        assert_non_null(strstr(s, "Truncated: 9 threads in the dump, 1 listed"));
+                        assert_non_null(strstr(s, "        <variables left out: " SYMB_CUT_BYTES ">\n"));
+                        assert_non_null(strstr(s, "Truncated: variables left out: "));
+                } else if (which == 1) {
+                        assert_non_null(strstr(s, "\"threads_in_dump\":9,\"truncated\":\"9 threads"));
+                        assert_non_null(strstr(s, "\"vars_truncated\":\"" SYMB_CUT_BYTES "\""));
+                        assert_non_null(strstr(s, "\"truncated\":\"variables left out: "));
+                } else {
+                        assert_non_null(strstr(s, "\"crashd_truncated\":\"9 threads"));
+                        assert_non_null(strstr(s, "\"truncated\":\"variables left out: "));
+                }
+                free(s);
+        }
+}
+
 /* Sentry's schema documents code_id 68220ae2c65d65c1b6aaa12fa6765a6ec2f5f434
  * as debug_id e20a2268-5dc6-c165-b6aa-a12fa6765a6e. */
 static void test_debug_id(void **state) {
@@ -220,7 +222,7 @@ static void test_debug_id(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_mask_members), cmocka_unit_test(test_name_masked),
+                cmocka_unit_test(test_name_masked),  cmocka_unit_test(test_report_mask_and_cuts),
                 cmocka_unit_test(test_text),         cmocka_unit_test(test_json),
                 cmocka_unit_test(test_sentry),
                 cmocka_unit_test(test_sentry_tags_breadcrumbs),       cmocka_unit_test(test_debug_id),

@@ -15,8 +15,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <elf.h>
-#include <link.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,57 +24,13 @@
 #include <unistd.h>
 
 #include "sample-dump.h"
+#include "self-module.h"
 #include "symbolicate.h"
 
 #define STACK_BASE UINT64_C(0x7ff000000000)
 #define STACK_SIZE (64u * 1024u)
 
-/* Where this program is mapped, and its build-id, as the dumper would
- * have recorded them. */
-struct self {
-        char path[PATH_MAX];
-        uint64_t base, end;
-        uint8_t build_id[PROTO_BUILD_ID_MAX];
-        size_t build_id_size;
-};
-
-static int self_cb(struct dl_phdr_info *info, size_t size, void *arg) {
-        struct self *s = arg;
-        uint64_t lo = UINT64_MAX, hi = 0;
-
-        /* The first entry is the program itself. */
-        for (int i = 0; i < info->dlpi_phnum; i++) {
-                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-                if (ph->p_type == PT_LOAD) {
-                        if (ph->p_vaddr < lo)
-                                lo = ph->p_vaddr;
-                        if (ph->p_vaddr + ph->p_memsz > hi)
-                                hi = ph->p_vaddr + ph->p_memsz;
-                }
-                if (ph->p_type == PT_NOTE) {
-                        const uint8_t *p = (const uint8_t *) (info->dlpi_addr + ph->p_vaddr);
-                        size_t off = 0;
-
-                        while (off + sizeof(ElfW(Nhdr)) <= ph->p_filesz) {
-                                const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *) (p + off);
-                                size_t name = off + sizeof(*nh), desc = name + ((nh->n_namesz + 3) & ~3u);
-
-                                if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-                                    !memcmp(p + name, "GNU", 4) && nh->n_descsz <= PROTO_BUILD_ID_MAX) {
-                                        memcpy(s->build_id, p + desc, nh->n_descsz);
-                                        s->build_id_size = nh->n_descsz;
-                                }
-                                off = desc + ((nh->n_descsz + 3) & ~3u);
-                        }
-                }
-        }
-        s->base = (info->dlpi_addr + lo) & ~UINT64_C(4095);
-        s->end = info->dlpi_addr + hi;
-        return 1;
-}
-
-static struct self self;
+static struct self_module self;
 
 /* The function frame 0 sits in for the CFI case. */
 __attribute__((noinline)) int hostile_target(int x);
@@ -109,11 +63,7 @@ static void fake_init(struct fake *f) {
         f->memory[0] = f->threads[0].stack;
         f->d.modules = f->modules;
         f->d.n_modules = 1;
-        f->modules[0].base = self.base;
-        f->modules[0].size = self.end - self.base;
-        f->modules[0].name = self.path;
-        memcpy(f->modules[0].build_id, self.build_id, self.build_id_size);
-        f->modules[0].build_id_size = self.build_id_size;
+        self_module_fill(&self, &f->modules[0]);
         f->d.has_exception = true;
         f->d.exception.thread_id = 100;
         f->d.exception.exception_record.exception_code = 11;
@@ -393,10 +343,7 @@ int main(void) {
                 cmocka_unit_test(test_sample_and_mutations),
         };
 
-        if (!realpath("/proc/self/exe", self.path))
-                return 1;
-        dl_iterate_phdr(self_cb, &self);
-        if (self.build_id_size == 0) {
+        if (self_module_find(&self) < 0) {
                 fprintf(stderr, "this test program has no build-id: skipped\n");
                 return 77;
         }
