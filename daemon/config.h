@@ -43,6 +43,8 @@ struct daemon_config {
         uint64_t max_crashes;
         uint64_t max_total_size;        /* bytes of dumps and reports */
         uint64_t max_age_s;
+        uint64_t max_crashes_per_user;  /* quotas, per uid */
+        uint64_t max_size_per_user;
 
         /* Housekeeping. */
         unsigned bad_keep;              /* files kept in spool/bad/ */

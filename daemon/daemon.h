@@ -81,8 +81,9 @@ struct daemon {
         uint64_t started_ns;
 
         /* retention.c: what is stored, kept current by the pipeline. */
-        bool totals_known;
-        uint64_t total_count, total_bytes;
+        bool usage_known;               /* usage is loaded; then kept current */
+        struct store_usage *usage;      /* per uid */
+        size_t n_usage;
 
         /* Counters, for the status request and the log. */
         uint64_t n_stored, n_duplicates, n_bad, n_retries, n_deleted;
@@ -116,6 +117,9 @@ void ingest_stop(struct daemon *d);
 /* retention.c: check_age also deletes by age (a timer's job; the count
  * and size limits are checked after every store). */
 int retention_run(struct daemon *d, bool check_age);
+/* A crash of uid with bytes was stored (kept in the per-user usage). */
+void retention_stored(struct daemon *d, uint32_t uid, uint64_t bytes);
+void retention_stop(struct daemon *d);
 
 /* api.c: fd is a socket-activated listening socket, or -1 to bind
  * api_socket. */

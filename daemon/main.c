@@ -230,6 +230,7 @@ static void teardown(struct daemon *d) {
         api_stop(d);
         ingest_stop(d);
         pipeline_stop(d);
+        retention_stop(d);
         forward_stop(d);
         if (d->in_flight > 0) {
                 /* The drain timed out: a worker is stuck in a dump. Its

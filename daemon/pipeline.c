@@ -340,8 +340,7 @@ static void store_result(struct daemon *d, struct job *j) {
                 log_debug("'%s' is crash %lld already.", esc, (long long) res.id);
         } else {
                 d->n_stored++;
-                d->total_count++;
-                d->total_bytes += c.dump_size + c.report_json_len + c.report_text_len;
+                retention_stored(d, (uint32_t) j->uid, c.dump_size + c.report_json_len + c.report_text_len);
                 log_crash(&(struct log_crash) {
                         .id = res.id,
                         .program = j->program ? j->program : "?",

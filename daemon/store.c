@@ -334,99 +334,85 @@ int store_totals(struct store *s, uint64_t *ret_count, uint64_t *ret_bytes) {
         return r;
 }
 
-int store_count_excess(struct store *s, uint64_t keep_count, uint64_t keep_bytes, uint64_t min_received_ns,
-                       uint64_t *ret_n) {
-        uint64_t count, bytes, n = 0;
+int store_usage(struct store *s, int64_t uid, struct store_usage **ret, size_t *ret_n) {
+        _cleanup_free_ struct store_usage *u = NULL;
+        size_t n = 0, cap = 0;
         sqlite3_stmt *st;
         int rc, r;
 
-        r = store_totals(s, &count, &bytes);
+        r = prepare(s, &st, "SELECT uid, count(*), coalesce(sum(dump_size + report_size), 0) FROM crashes"
+                            " WHERE ?1 < 0 OR uid = ?1 GROUP BY uid ORDER BY uid");
         if (r < 0)
                 return r;
-        if (keep_count && count > keep_count)
-                n = count - keep_count;
-        if (!(keep_bytes && bytes > keep_bytes) && min_received_ns == 0) {
-                *ret_n = n;
-                return 0;
-        }
-        /* Walk from the oldest until every limit holds. */
-        r = prepare(s, &st, "SELECT dump_size + report_size, received_ns FROM crashes ORDER BY id");
-        if (r < 0)
-                return r;
-        for (uint64_t i = 0;; i++) {
-                uint64_t size, received;
+        (void) sqlite3_bind_int64(st, 1, uid);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        struct store_usage *m = reallocarray(u, cap ? cap * 2 : 16, sizeof(*u));
 
-                rc = sqlite3_step(st);
-                if (rc != SQLITE_ROW)
-                        break;
-                size = (uint64_t) sqlite3_column_int64(st, 0);
-                received = (uint64_t) sqlite3_column_int64(st, 1);
-                if (i >= n && !(keep_bytes && bytes > keep_bytes) && received >= min_received_ns)
-                        break;
-                bytes -= size < bytes ? size : bytes;
-                if (i + 1 > n)
-                        n = i + 1;
+                        if (!m) {
+                                sqlite3_finalize(st);
+                                return -ENOMEM;
+                        }
+                        u = m;
+                        cap = cap ? cap * 2 : 16;
+                }
+                u[n++] = (struct store_usage) {
+                        .uid = (uint32_t) sqlite3_column_int64(st, 0),
+                        .count = (uint64_t) sqlite3_column_int64(st, 1),
+                        .bytes = (uint64_t) sqlite3_column_int64(st, 2),
+                };
         }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                r = fail(s, rc, "walking crashes");
+        r = rc == SQLITE_DONE ? 0 : fail(s, rc, "counting crashes per user");
         sqlite3_finalize(st);
         if (r < 0)
                 return r;
+        *ret = TAKE_PTR(u);
         *ret_n = n;
         return 0;
 }
 
-int store_delete_oldest(struct store *s, uint64_t n, char ***ret_files) {
-        _cleanup_free_ char **files = NULL;
-        sqlite3_stmt *st = NULL;
-        size_t k = 0;
+int store_pick_oldest(struct store *s, int64_t uid, uint64_t received_before_ns, bool spare_group_newest,
+                      struct store_victim *ret) {
+        sqlite3_stmt *st;
         int rc, r;
 
-        files = calloc(n + 1, sizeof(char *));
-        if (!files)
-                return -ENOMEM;
-        r = exec(s, "BEGIN IMMEDIATE");
+        /* crashes_uid (uid, id) and crashes_group (group_id, id) answer
+         * both parts from their indexes. */
+        r = prepare(s, &st, "SELECT id, uid, dump_size + report_size, stored_name FROM crashes c"
+                            " WHERE (?1 < 0 OR uid = ?1) AND (?2 = 0 OR received_ns < ?2)"
+                            " AND (?3 = 0 OR id <> (SELECT max(id) FROM crashes WHERE group_id = c.group_id))"
+                            " ORDER BY id LIMIT 1");
         if (r < 0)
                 return r;
-        r = prepare(s, &st, "SELECT stored_name FROM crashes ORDER BY id LIMIT ?");
-        if (r < 0)
-                goto fail;
-        (void) sqlite3_bind_int64(st, 1, (int64_t) n);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < n) {
-                files[k] = strdup((const char *) sqlite3_column_text(st, 0));
-                if (!files[k]) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                k++;
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-                r = fail(s, rc, "selecting old crashes");
-                goto fail;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-        r = prepare(s, &st, "DELETE FROM crashes WHERE id IN (SELECT id FROM crashes ORDER BY id LIMIT ?)");
-        if (r < 0)
-                goto fail;
-        (void) sqlite3_bind_int64(st, 1, (int64_t) n);
+        (void) sqlite3_bind_int64(st, 1, uid);
+        (void) sqlite3_bind_int64(st, 2, (int64_t) received_before_ns);
+        (void) sqlite3_bind_int(st, 3, spare_group_newest);
         rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE) {
-                r = fail(s, rc, "deleting old crashes");
-                goto fail;
-        }
+        if (rc == SQLITE_ROW) {
+                ret->id = sqlite3_column_int64(st, 0);
+                ret->uid = (uint32_t) sqlite3_column_int64(st, 1);
+                ret->bytes = (uint64_t) sqlite3_column_int64(st, 2);
+                r = strlcpy_ok(ret->stored_name, (const char *) sqlite3_column_text(st, 3), sizeof(ret->stored_name))
+                    ? 0 : -ENAMETOOLONG;
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : fail(s, rc, "choosing a crash to delete");
         sqlite3_finalize(st);
-        st = NULL;
-        r = exec(s, "COMMIT");
+        return r;
+}
+
+int store_delete_crash(struct store *s, int64_t id) {
+        sqlite3_stmt *st;
+        int rc, r;
+
+        /* The report goes with it (ON DELETE CASCADE); the group keeps
+         * its counts. */
+        r = prepare(s, &st, "DELETE FROM crashes WHERE id = ?");
         if (r < 0)
-                goto fail;
-        *ret_files = TAKE_PTR(files);
-        return 0;
-fail:
+                return r;
+        (void) sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        r = rc == SQLITE_DONE ? 0 : fail(s, rc, "deleting a crash");
         sqlite3_finalize(st);
-        rollback(s);
-        for (size_t i = 0; i < k; i++)
-                free(files[i]);
         return r;
 }
 

@@ -66,15 +66,26 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
 
 /* Totals over stored crashes (retention). */
 int store_totals(struct store *s, uint64_t *ret_count, uint64_t *ret_bytes);
-/* How many of the oldest crashes must go so that at most keep_count
- * remain, their bytes are at most keep_bytes (0: no limit on either) and
- * none was received before min_received_ns. */
-int store_count_excess(struct store *s, uint64_t keep_count, uint64_t keep_bytes, uint64_t min_received_ns,
-                       uint64_t *ret_n);
-/* Deletes the n oldest crashes and their reports; returns their stored
- * file names (NULL-terminated, malloc'd) for the caller to unlink after
- * the commit. */
-int store_delete_oldest(struct store *s, uint64_t n, char ***ret_files);
+/* What each user's stored crashes hold (uid < 0: every user; else that
+ * one), by uid; malloc'd. */
+struct store_usage {
+        uint32_t uid;
+        uint64_t count, bytes;
+};
+int store_usage(struct store *s, int64_t uid, struct store_usage **ret, size_t *ret_n);
+/* The oldest crash of uid (< 0: anyone's), received before
+ * received_before_ns (0: whenever), and, with spare_group_newest, not the
+ * newest crash of its group. -ENOENT when there is none. */
+struct store_victim {
+        int64_t id;
+        uint32_t uid;
+        uint64_t bytes;
+        char stored_name[256];
+};
+int store_pick_oldest(struct store *s, int64_t uid, uint64_t received_before_ns, bool spare_group_newest,
+                      struct store_victim *ret);
+/* Deletes one crash and its report (the caller unlinks its file after). */
+int store_delete_crash(struct store *s, int64_t id);
 /* Attempts: how often a spool file was handed to a worker without the
  * result being handled (crashd died or hung on it). store_insert() clears
  * the count of the name it stores. */

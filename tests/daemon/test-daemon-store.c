@@ -261,11 +261,21 @@ static void test_filters(void **state) {
         json_decref(j);
 }
 
+/* The id of uid 2000's crash. */
+static int64_t other_id(struct store *s) {
+        struct store_victim v;
+
+        assert_int_equal(store_pick_oldest(s, 2000, 0, false, &v), 0);
+        return v.id;
+}
+
 static void test_retention_keeps_group_counts(void **state) {
         struct store *s = *state;
         struct store_insert_result r;
-        uint64_t n, count, bytes;
-        char **files = NULL, name[16], sha[16];
+        struct store_usage *usage = NULL;
+        struct store_victim v;
+        size_t n_usage = 0;
+        char name[16], sha[16];
         json_t *j, *g;
 
         for (int i = 0; i < 10; i++) {
@@ -274,33 +284,47 @@ static void test_retention_keeps_group_counts(void **state) {
                 struct store_crash c = crash(1000, name, sha, "f | g", i < 5 ? "b1" : "b2", 1000 + (uint64_t) i);
                 assert_int_equal(store_insert(s, &c, &r), 0);
         }
-        assert_int_equal(store_totals(s, &count, &bytes), 0);
-        assert_int_equal(count, 10);
-        assert_int_equal(bytes, 10 * (1000 + 24 + 16));
+        /* Another user, another group: its only crash. */
+        struct store_crash other = crash(2000, "o.dmp", "aa", "h", "b3", 999);
+        assert_int_equal(store_insert(s, &other, &r), 0);
 
-        assert_int_equal(store_count_excess(s, 0, 0, 0, &n), 0);
-        assert_int_equal(n, 0);
-        assert_int_equal(store_count_excess(s, 7, 0, 0, &n), 0);
-        assert_int_equal(n, 3);
-        /* Bytes: at most 5 crashes' worth. */
-        assert_int_equal(store_count_excess(s, 0, 5 * 1040, 0, &n), 0);
-        assert_int_equal(n, 5);
-        /* Age: received before 1004. */
-        assert_int_equal(store_count_excess(s, 0, 0, 1004, &n), 0);
-        assert_int_equal(n, 4);
-        assert_int_equal(store_count_excess(s, 8, 0, 1004, &n), 0);
-        assert_int_equal(n, 4);
+        assert_int_equal(store_usage(s, -1, &usage, &n_usage), 0);
+        assert_int_equal(n_usage, 2);
+        assert_int_equal(usage[0].uid, 1000);
+        assert_int_equal(usage[0].count, 10);
+        assert_int_equal(usage[0].bytes, 10 * (1000 + 24 + 16));
+        assert_int_equal(usage[1].uid, 2000);
+        assert_int_equal(usage[1].count, 1);
+        free(usage);
+        assert_int_equal(store_usage(s, 2000, &usage, &n_usage), 0);
+        assert_int_equal(n_usage, 1);
+        free(usage);
 
-        assert_int_equal(store_delete_oldest(s, 4, &files), 0);
+        /* Oldest by arrival (the id): c0, anyone's or uid 1000's. */
+        assert_int_equal(store_pick_oldest(s, -1, 0, false, &v), 0);
+        assert_int_equal(v.uid, 1000);
+        assert_int_equal(store_pick_oldest(s, 1000, 0, true, &v), 0);
+        assert_string_equal(v.stored_name, "1000-00-c0.dmp");
+        assert_int_equal(v.bytes, 1040);
+        /* Sparing the newest of each group: uid 2000 has only that. */
+        assert_int_equal(store_pick_oldest(s, 2000, 0, true, &v), -ENOENT);
+        assert_int_equal(store_pick_oldest(s, 2000, 0, false, &v), 0);
+        /* Received before 1000: o.dmp only (at 999). */
+        assert_int_equal(store_pick_oldest(s, 1000, 1000, false, &v), -ENOENT);
+        assert_int_equal(store_pick_oldest(s, -1, 1000, false, &v), 0);
+        assert_int_equal(v.uid, 2000);
+        assert_int_equal(store_pick_oldest(s, 1000, 1004, false, &v), 0);
+        assert_string_equal(v.stored_name, "1000-00-c0.dmp");
+
         for (int i = 0; i < 4; i++) {
                 char expect[64];
 
+                assert_int_equal(store_pick_oldest(s, 1000, 0, true, &v), 0);
                 snprintf(expect, sizeof(expect), "1000-%02d-c%d.dmp", i, i);
-                assert_string_equal(files[i], expect);
-                free(files[i]);
+                assert_string_equal(v.stored_name, expect);
+                assert_int_equal(store_delete_crash(s, v.id), 0);
         }
-        assert_null(files[4]);
-        free(files);
+        assert_int_equal(store_delete_crash(s, other_id(s)), 0);
         assert_int_equal(n_crashes(s, QUERY_ALL_USERS), 6);
         assert_int_equal(store_has_file(s, "1000-00-c0.dmp"), 0);
         assert_int_equal(store_has_file(s, "1000-09-c9.dmp"), 1);
@@ -316,7 +340,34 @@ static void test_retention_keeps_group_counts(void **state) {
         /* Ids are never reused. */
         struct store_crash c = crash(1000, "new.dmp", "99", "f | g", "b2", 2000);
         assert_int_equal(store_insert(s, &c, &r), 0);
-        assert_int_equal(r.id, 11);
+        assert_int_equal(r.id, 12);
+}
+
+/* Retention keeps the newest crash of each group until nothing else is
+ * left: of a user's crashes in groups A A A B, the last A and the B are
+ * picked last. */
+static void test_retention_spares_group_newest(void **state) {
+        struct store *s = *state;
+        struct store_insert_result r;
+        struct store_victim v;
+        const char *sig[] = { "A", "B", "A", "A" };
+        char name[16], sha[16];
+
+        for (int i = 0; i < 4; i++) {
+                snprintf(name, sizeof(name), "g%d.dmp", i);
+                snprintf(sha, sizeof(sha), "%02d", i);
+                struct store_crash c = crash(1000, name, sha, sig[i], "b", 100 + (uint64_t) i);
+                assert_int_equal(store_insert(s, &c, &r), 0);
+        }
+        assert_int_equal(store_pick_oldest(s, 1000, 0, true, &v), 0);
+        assert_string_equal(v.stored_name, "1000-00-g0.dmp");
+        assert_int_equal(store_delete_crash(s, v.id), 0);
+        assert_int_equal(store_pick_oldest(s, 1000, 0, true, &v), 0);
+        assert_string_equal(v.stored_name, "1000-02-g2.dmp");   /* not g1, B's only crash */
+        assert_int_equal(store_delete_crash(s, v.id), 0);
+        assert_int_equal(store_pick_oldest(s, 1000, 0, true, &v), -ENOENT);
+        assert_int_equal(store_pick_oldest(s, 1000, 0, false, &v), 0);
+        assert_string_equal(v.stored_name, "1000-01-g1.dmp");
 }
 
 static void test_attempts(void **state) {
@@ -369,6 +420,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_before_commit_is_atomic, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_users_see_their_own, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_retention_spares_group_newest, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retention_keeps_group_counts, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempts, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly_query, setup, teardown),

@@ -436,6 +436,29 @@ def case_upload_module(tmp):
           f"(from a readable directory: {sig_open!r})")
 
 
+def case_retention_fair(tmp):
+    """One user's burst deleted another user's only crash (issue 9, point
+    8): retention was global, oldest first. Now the user who holds the
+    most loses theirs first, and a user's quota is theirs alone."""
+    check(os.geteuid() == 0, "needs root (CI runs as root)")
+    os.chmod(tmp, 0o755)
+    for name, opts, root_kept in (("global", ["max_crashes=5", "max_crashes_per_user=0"], 4),
+                                  ("quota", ["max_crashes=0", "max_crashes_per_user=3"], 3)):
+        base = new_base(tmp, name)
+        d = Daemon(base, *[x for o in opts for x in ("-o", o)])
+        crash(base, user="nobody")
+        wait_for("nobody's crash stored", lambda: len(crashes(base)) == 1 or None)
+        for i in range(10):
+            crash(base)
+            wait_for(f"root's crash {i + 1} stored", lambda: status(base)["stored"] == i + 2 or None)
+        got = crashes(base)
+        uids = sorted(c["uid"] for c in got)
+        check(uids.count(65534) == 1, f"{name}: nobody's only crash was deleted by root's burst: {uids}")
+        check(uids.count(0) == root_kept, f"{name}: root kept {uids.count(0)} crashes, {root_kept} expected")
+        print(f"figure: {name} ({', '.join(opts)}): after nobody's 1 crash and root's 10, stored uids {uids}")
+        check(d.stop() == 0, "crashd did not exit 0")
+
+
 CASES = {
     "db-lock": case_db_lock,
     "http-flood": case_http_flood,
@@ -444,6 +467,7 @@ CASES = {
     "api-per-uid": case_api_per_uid,
     "source-proc": case_source_proc,
     "upload-module": case_upload_module,
+    "retention-fair": case_retention_fair,
 }
 
 
