@@ -69,6 +69,7 @@ void dirs_close(struct dirs *d) {
         closep(&d->bad_fd);
         closep(&d->state_fd);
         closep(&d->dumps_fd);
+        closep(&d->uploads_fd);
         *d = DIRS_NULL;
 }
 
@@ -91,6 +92,11 @@ int dirs_prepare(const struct daemon_config *c, bool system, struct dirs *ret) {
         r = open_dir(d.state_fd, PATHS_DUMPS_DIR, &d.dumps_fd);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s/" PATHS_DUMPS_DIR "': %m", c->state_dir);
+        if (mkdirat(d.state_fd, PATHS_UPLOADS_DIR, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Failed to create '%s/" PATHS_UPLOADS_DIR "': %m", c->state_dir);
+        r = open_dir(d.state_fd, PATHS_UPLOADS_DIR, &d.uploads_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open '%s/" PATHS_UPLOADS_DIR "': %m", c->state_dir);
 
         r = dirs_mkdir_p(c->spool_dir, parent, spool_mode);
         if (r < 0)

@@ -15,8 +15,9 @@ int dirs_mkdir_p(const char *path, unsigned parent_mode, unsigned mode);
 struct dirs {
         int spool_fd, bad_fd;           /* the spool and spool/bad/ */
         int state_fd, dumps_fd;         /* the state directory and state/dumps/ */
+        int uploads_fd;                 /* state/uploads/: an upload's facts, by spool name */
 };
-#define DIRS_NULL ((struct dirs) { -EBADF, -EBADF, -EBADF, -EBADF })
+#define DIRS_NULL ((struct dirs) { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF })
 
 /* Creates the spool (with bad/), the state directory (with dumps/) and the
  * sockets' directories with the modes paths.h gives, and opens the four

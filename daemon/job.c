@@ -66,6 +66,21 @@ static const char *file_kind(mode_t m) {
         return "not a regular file";
 }
 
+/* An upload (crashd's own file, named by upload.c) has the peer's address
+ * beside it in state/uploads/; nothing else has facts there. */
+static void read_upload_facts(struct job *j) {
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        if (j->uid != geteuid() || strncmp(j->name, "upload.", 7) != 0)
+                return;
+        fd = openat(j->uploads_fd, j->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        n = read(fd, j->upload_from, sizeof(j->upload_from) - 1);
+        j->upload_from[n > 0 ? n : 0] = 0;
+}
+
 /* Reads the spool file into *ret. */
 static int load(struct job *j, uint8_t **ret) {
         _cleanup_close_ int fd = -EBADF;
@@ -104,6 +119,7 @@ static int load(struct job *j, uint8_t **ret) {
         j->gid = st2.st_gid;
         j->dev = st2.st_dev;
         j->ino = st2.st_ino;
+        read_upload_facts(j);
         /* A second link would let a user hand us a file they do not own
          * under a name they do (where protected_hardlinks is off). */
         if (st2.st_nlink != 1)

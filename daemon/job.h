@@ -39,6 +39,7 @@ struct job {
         /* In. */
         char name[NAME_MAX + 1];
         int spool_fd, dumps_fd;         /* borrowed from the daemon */
+        int uploads_fd;
         struct job_limits limits;
         uint64_t queued_ns;
         /* Forwarding (forward_job_prepare()), owned: the names to mask in
@@ -55,6 +56,7 @@ struct job {
         int error;                      /* JOB_RETRY: -errno */
         char reason[512];               /* JOB_BAD, JOB_RETRY: one line */
         uid_t uid;                      /* the file's owner (the kernel's word, not the dump's) */
+        char upload_from[64];           /* an upload's peer, as crashd saw it; "" otherwise */
         gid_t gid;
         dev_t dev;
         ino_t ino;

@@ -24,6 +24,8 @@
 
 #define PATHS_DB_NAME       "crashd.db"
 #define PATHS_DUMPS_DIR     "dumps"
+/* What crashd learned about an upload (the peer), beside its spool file. */
+#define PATHS_UPLOADS_DIR   "uploads"
 #define PATHS_BAD_DIR       "bad"
 
 /* $XDG_STATE_HOME/crashd, else $HOME/.local/state/crashd. -ENOENT when

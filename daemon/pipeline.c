@@ -249,6 +249,7 @@ static void move_bad(struct daemon *d, const char *name, uid_t uid, const char *
         log_escape(name, esc, sizeof(esc));
         log_escape(reason, why, sizeof(why));
         r = spool_move_bad(&d->dirs, name, reason, d->config.bad_keep);
+        (void) unlinkat(d->dirs.uploads_fd, name, 0);
         if (r < 0)
                 log_warning_errno(r, "Rejected spool file '%s' (uid %u): %s; could not move it to bad/: %m", esc,
                                   (unsigned) uid, why);
@@ -308,6 +309,7 @@ static void store_result(struct daemon *d, struct job *j) {
                 .executable = j->executable,
                 .build_id = j->build_id,
                 .signature = j->signature,
+                .upload_from = j->upload_from,
                 .report_json = j->json,
                 .report_json_len = j->json_len,
                 .report_text = j->text,
@@ -354,6 +356,8 @@ static void store_result(struct daemon *d, struct job *j) {
                 forward_kick(d);
         }
         r = spool_remove_if_same(&d->dirs, j->name, j->dev, j->ino);
+        if (r >= 0)
+                (void) unlinkat(d->dirs.uploads_fd, j->name, 0);
         if (r == -ESTALE)
                 /* Replaced under the same name after we read it: that is
                  * another file, for another round. */
@@ -450,6 +454,7 @@ static bool start_one(struct daemon *d) {
         memcpy(j->name, e->name, strlen(e->name) + 1);
         j->spool_fd = d->dirs.spool_fd;
         j->dumps_fd = d->dirs.dumps_fd;
+        j->uploads_fd = d->dirs.uploads_fd;
         j->limits = (struct job_limits) {
                 .max_dump_size = d->config.max_dump_size,
                 .max_raw_size = d->config.max_dump_size * RAW_SIZE_FACTOR,

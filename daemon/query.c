@@ -15,9 +15,12 @@
 #include "query.h"
 #include "util.h"
 
+/* CRASH_N_COLUMNS of them; crash_json() reads them by index, and a query
+ * that selects more puts its own after them. */
+#define CRASH_N_COLUMNS 17
 #define CRASH_COLUMNS \
         "id, uid, spool_name, dump_size, report_size, received_ns, crash_time_ns, pid, signal, code," \
-        " program, executable, build_id, signature, group_id, sha256"
+        " program, executable, build_id, signature, group_id, sha256, upload_from"
 
 int query_open_readonly(const char *state_dir, sqlite3 **ret, char *err, size_t errlen) {
         char path[PATH_MAX];
@@ -84,6 +87,8 @@ static json_t *crash_json(sqlite3_stmt *st) {
         r |= set_new(o, "size", json_integer(sqlite3_column_int64(st, 3)));
         r |= set_new(o, "report_size", json_integer(sqlite3_column_int64(st, 4)));
         r |= set_new(o, "sha256", json_string_lossy(col_text(st, 15)));
+        /* Learned by crashd from the connection, not from the upload. */
+        r |= set_new(o, "upload_from", json_string_lossy(col_text(st, 16)));
         if (r) {
                 json_decref(o);
                 return NULL;
@@ -189,7 +194,7 @@ int query_show(sqlite3 *db, int64_t uid, int64_t id, FILE *out) {
                 r = step_error(db, rc);
         else {
                 crash = crash_json(st);
-                text = json_string_lossy(col_text(st, 17));
+                text = json_string_lossy(col_text(st, CRASH_N_COLUMNS + 1));
                 if (!crash || !text)
                         r = -ENOMEM;
         }
@@ -202,7 +207,7 @@ int query_show(sqlite3 *db, int64_t uid, int64_t id, FILE *out) {
                 if (r == 0)
                         r = json_dumpf(text, out, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : -EIO;
                 fputs(",\"report\":", out);
-                fputs(col_text(st, 16) ? col_text(st, 16) : "null", out);
+                fputs(col_text(st, CRASH_N_COLUMNS) ? col_text(st, CRASH_N_COLUMNS) : "null", out);
                 fputs("}\n", out);
         }
         json_decref(crash);

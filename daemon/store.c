@@ -58,6 +58,9 @@ static const char schema[] =
         "  build_id TEXT,"
         "  signature TEXT NOT NULL,"
         "  group_id INTEGER NOT NULL REFERENCES groups(id),"
+        /* An upload's peer, as crashd saw it (never a tag a sender could
+         * set); NULL for everything else. */
+        "  upload_from TEXT,"
         "  UNIQUE(uid, spool_name, sha256));"
         "CREATE INDEX IF NOT EXISTS crashes_uid ON crashes(uid, id);"
         "CREATE INDEX IF NOT EXISTS crashes_stored ON crashes(stored_name);"
@@ -99,6 +102,17 @@ static int exec(struct store *s, const char *sql) {
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
         return rc == SQLITE_OK ? 0 : fail(s, rc, sql[0] == 'C' ? "creating the schema" : sql);
+}
+
+/* Databases made before crashes had upload_from get it. */
+static int add_upload_from(struct store *s) {
+        sqlite3_stmt *st;
+
+        if (sqlite3_prepare_v2(s->db, "SELECT upload_from FROM crashes LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_finalize(st);
+                return 0;
+        }
+        return exec(s, "ALTER TABLE crashes ADD COLUMN upload_from TEXT");
 }
 
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql) {
@@ -153,6 +167,7 @@ int store_open(const char *state_dir, struct store **ret) {
             (r = exec(s, "PRAGMA cache_size=-2048")) < 0 ||
             (r = exec(s, schema)) < 0 ||
             (r = exec(s, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1')")) < 0 ||
+            (r = add_upload_from(s)) < 0 ||
             /* From here on the store is used on the event loop, which must
              * never wait: a database locked by another process (an
              * administrator's sqlite3 shell, a backup) fails at once with
@@ -166,7 +181,7 @@ int store_open(const char *state_dir, struct store **ret) {
             (r = prepare(s, &s->insert_crash,
                          "INSERT INTO crashes(uid, spool_name, sha256, stored_name, dump_size, report_size,"
                          " received_ns, crash_time_ns, pid, signal, code, program, executable, build_id,"
-                         " signature, group_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
+                         " signature, group_id, upload_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
             (r = prepare(s, &s->insert_report, "INSERT INTO reports(crash_id, json, text) VALUES(?,?,?)")) < 0 ||
             (r = prepare(s, &s->upsert_group,
                          "INSERT INTO groups(signature, executable, count, first_seen_ns, last_seen_ns)"
@@ -283,6 +298,7 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
         bind_text(s->insert_crash, 14, c->build_id);
         bind_text(s->insert_crash, 15, c->signature);
         (void) sqlite3_bind_int64(s->insert_crash, 16, group_id);
+        bind_text(s->insert_crash, 17, c->upload_from && *c->upload_from ? c->upload_from : NULL);
         r = step_done(s, s->insert_crash, "inserting the crash");
         if (r < 0)
                 goto fail;

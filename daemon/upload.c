@@ -173,6 +173,22 @@ static int write_spool(struct daemon *d, const uint8_t *data, size_t n, const ch
         return 0;
 }
 
+/* state/uploads/NAME: the peer's address, written before the spool file
+ * appears, so the worker that takes the upload finds it. */
+static int write_facts(struct daemon *d, const char *name, const char *peer) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = peer ? strlen(peer) : 0;
+
+        fd = openat(d->dirs.uploads_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        if (n > 0 && write(fd, peer, n) != (ssize_t) n) {
+                (void) unlinkat(d->dirs.uploads_fd, name, 0);
+                return errno ? -errno : -EIO;
+        }
+        return 0;
+}
+
 static void set_err(char *err, size_t errlen, const char *msg) {
         (void) snprintf(err, errlen, "%s", msg);
 }
@@ -242,8 +258,9 @@ int upload_receive(struct daemon *d, const uint8_t *body, size_t len, const char
                 set_err(err, errlen, "not a minidump (MDMP) or a crashd .dmp.zst");
                 return -EBADMSG;
         }
-        if (peer && peer[0])
-                add_tag(&f, "upload_from", (const uint8_t *) peer, strlen(peer));
+        /* The peer is crashd's own knowledge, not an annotation: it goes
+         * beside the spool file (write_facts()), where no form field and
+         * no tags stream in the dump can set it. */
 
         /* The annotations go into the dump; a .dmp.zst is opened for it. */
         out = f.dump;
@@ -292,7 +309,9 @@ int upload_receive(struct daemon *d, const uint8_t *body, size_t len, const char
         (void) getrandom(rnd, sizeof(rnd), GRND_NONBLOCK);
         (void) snprintf(name, sizeof(name), "upload.%s%s%lld.%09ld.%02x%02x%02x%02x.dmp.zst", prod, prod[0] ? "." : "",
                         (long long) ts.tv_sec, ts.tv_nsec, rnd[0], rnd[1], rnd[2], rnd[3]);
-        r = write_spool(d, out, out_size, name);
+        r = write_facts(d, name, peer);
+        if (r >= 0 && (r = write_spool(d, out, out_size, name)) < 0)
+                (void) unlinkat(d->dirs.uploads_fd, name, 0);
         if (r < 0) {
                 (void) snprintf(err, errlen, "cannot write to the spool: %s", strerror(-r));
                 return r == -ENOSPC || r == -EDQUOT ? -ENOSPC : -EIO;

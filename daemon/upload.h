@@ -23,7 +23,7 @@ struct daemon;
 /* HTTP-like outcomes: 0, or -EBADMSG (400: not a form, no dump, not a
  * minidump), -EFBIG (413: past a cap), -ENOSPC/-EIO/-ENOMEM (503: our
  * side; the client should retry). err gets one line either way; ret_name
- * the spool file's name. peer names the sender for the `upload_from` tag
+ * the spool file's name. peer names the sender: the crash's upload_from field
  * (may be NULL). */
 int upload_receive(struct daemon *d, const uint8_t *body, size_t len, const char *content_type,
                    const char *content_encoding, const char *peer, char *ret_name, size_t name_size, char *err,
