@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "blame.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "forward.h"
@@ -188,6 +189,11 @@ static int run(struct daemon *d) {
         r = store_open(d->config.state_dir, &d->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the database in '%s': %m", d->config.state_dir);
+
+        /* Before the workers exist: a fault in one names its dump. */
+        r = blame_setup(d->dirs.state_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to install the fault handlers: %m");
 
         so.debug_dirs = (const char *const *) d->config.debug_dirs;
         for (char **p = d->config.debug_dirs; p && *p; p++)

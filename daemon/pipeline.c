@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blame.h"
 #include "daemon.h"
 #include "forward.h"
 #include "log.h"
@@ -56,7 +57,8 @@ static int strv_copy(char *const *l, char ***ret) {
 
 #define BACKLOG_MAX 16384       /* names held in memory; the rest wait for a rescan */
 #define RETRY_MAX_S 10
-#define MAX_ATTEMPTS 3
+#define MAX_ATTEMPTS 3           /* deaths blamed on the dump (blame.c) */
+#define MAX_UNBLAMED 10          /* deaths with it in flight, blamed on nothing (SIGKILL, OOM) */
 #define RAW_SIZE_FACTOR 16      /* a dump may decompress to 16x max_dump_size */
 
 struct name_entry {
@@ -394,7 +396,7 @@ static void handle(struct daemon *d, struct job *j) {
 static bool start_one(struct daemon *d) {
         struct name_entry *e = d->backlog_head;
         struct job *j;
-        unsigned attempts = 0;
+        unsigned attempts = 0, unblamed = 0;
         char esc[3 * NAME_MAX], msg[768];
         int r;
 
@@ -405,20 +407,22 @@ static bool start_one(struct daemon *d) {
                 pause_for(d, -EBUSY, "cannot clear the attempt counts of handled dumps");
                 return false;
         }
-        r = store_attempt_get(d->store, e->name, &attempts);
+        r = store_attempt_get(d->store, e->name, &attempts, &unblamed);
         if (r < 0) {
                 (void) snprintf(msg, sizeof(msg), "cannot read the database (%s)", store_errmsg(d->store));
                 pause_for(d, r, msg);
                 return false;
         }
-        if (attempts >= MAX_ATTEMPTS) {
+        if (attempts >= MAX_ATTEMPTS || unblamed >= MAX_UNBLAMED) {
                 (void) backlog_pop(d);
-                move_bad(d, e->name, 0, "crashd died or hung while symbolicating it, three times");
+                move_bad(d, e->name, 0, attempts >= MAX_ATTEMPTS ?
+                         "crashd faulted or hung while symbolicating it, three times" :
+                         "crashd was stopped (killed, out of memory) while symbolicating it, ten times");
                 end_attempt(d, e->name);
                 forget(d, e->name);
                 return true;
         }
-        if (attempts > 0) {
+        if (attempts > 0 || unblamed > 0) {
                 /* Handed out before and never finished: crashd died with it
                  * in flight. It runs alone, so that if it kills crashd again
                  * it is the only one blamed. */
@@ -426,8 +430,8 @@ static bool start_one(struct daemon *d) {
                         return false;
                 e->solo = true;
                 log_escape(e->name, esc, sizeof(esc));
-                log_notice("'%s' was being processed when crashd stopped unexpectedly (attempt %u of %d); "
-                           "processing it alone.", esc, attempts + 1, MAX_ATTEMPTS);
+                log_notice("'%s' was being processed when crashd stopped unexpectedly (%u time%s by its fault, "
+                           "%u not); processing it alone.", esc, attempts, attempts == 1 ? "" : "s", unblamed);
         }
         r = store_attempt_begin(d->store, e->name);
         if (r < 0) {
@@ -569,7 +573,18 @@ static void resolve_upload_user(struct daemon *d) {
 }
 
 int pipeline_start(struct daemon *d) {
+        char blamed[NAME_MAX + 1];
+        int r;
+
         resolve_upload_user(d);
+        /* The attempts left by a death: only the dump the death was
+         * blamed on (if any) keeps its count. */
+        blame_take(blamed, sizeof(blamed));
+        if (blamed[0])
+                log_notice("crashd died of a fault or a hang while symbolicating '%s'.", blamed);
+        r = store_attempts_absolve(d->store, blamed);
+        if (r < 0)
+                log_warning_errno(r, "Failed to update the attempt counts: %s", store_errmsg(d->store));
         d->n_names_buckets = 1024;
         d->names = calloc(d->n_names_buckets, sizeof(*d->names));
         if (!d->names)

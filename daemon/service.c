@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 
+#include "blame.h"
 #include "daemon.h"
 #include "forward.h"
 #include "log.h"
@@ -81,6 +82,9 @@ static void on_watchdog(evutil_socket_t fd, short what, void *userdata) {
 
         if (longest > JOB_STUCK_S * UINT64_C(1000000000)) {
                 if (!warned) {
+                        /* systemd restarts crashd for it: the next start
+                         * counts the attempt against this dump. */
+                        blame_write(name);
                         log_escape(name, esc, sizeof(esc));
                         log_error("A worker has been symbolicating '%s' for %llu s; withholding the watchdog so "
                                   "that crashd is restarted.", esc, (unsigned long long) (longest / 1000000000u));

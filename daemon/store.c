@@ -14,7 +14,7 @@
 struct store {
         sqlite3 *db;
         sqlite3_stmt *find, *insert_crash, *insert_report, *upsert_group, *upsert_stats, *has_file;
-        sqlite3_stmt *attempt_get, *attempt_begin, *attempt_end;
+        sqlite3_stmt *attempt_get, *attempt_begin, *attempt_end, *unblamed_get, *unblamed_end;
         char errmsg[256];
 };
 
@@ -68,6 +68,9 @@ static const char schema[] =
         /* Spool files handed to a worker and not finished: a dump that
          * kills or hangs crashd is counted here across restarts. */
         "CREATE TABLE IF NOT EXISTS attempts(name TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;"
+        /* Deaths while the dump was in flight that were not its fault as
+         * far as crashd could tell (blame.c): counted apart. */
+        "CREATE TABLE IF NOT EXISTS unblamed_attempts(name TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;"
         "CREATE TABLE IF NOT EXISTS reports("
         "  crash_id INTEGER PRIMARY KEY REFERENCES crashes(id) ON DELETE CASCADE,"
         "  json TEXT NOT NULL,"
@@ -133,6 +136,8 @@ void store_close(struct store *s) {
         sqlite3_finalize(s->attempt_get);
         sqlite3_finalize(s->attempt_begin);
         sqlite3_finalize(s->attempt_end);
+        sqlite3_finalize(s->unblamed_get);
+        sqlite3_finalize(s->unblamed_end);
         (void) sqlite3_close(s->db);
         free(s);
 }
@@ -199,7 +204,9 @@ int store_open(const char *state_dir, struct store **ret) {
             (r = prepare(s, &s->attempt_begin,
                          "INSERT INTO attempts(name, count) VALUES(?, 1)"
                          " ON CONFLICT(name) DO UPDATE SET count = count + 1")) < 0 ||
-            (r = prepare(s, &s->attempt_end, "DELETE FROM attempts WHERE name = ?")) < 0)
+            (r = prepare(s, &s->attempt_end, "DELETE FROM attempts WHERE name = ?")) < 0 ||
+            (r = prepare(s, &s->unblamed_get, "SELECT count FROM unblamed_attempts WHERE name = ?")) < 0 ||
+            (r = prepare(s, &s->unblamed_end, "DELETE FROM unblamed_attempts WHERE name = ?")) < 0)
                 goto fail;
 
         *ret = s;
@@ -313,6 +320,10 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
 
         bind_text(s->attempt_end, 1, c->spool_name);
         r = step_done(s, s->attempt_end, "clearing the attempt");
+        if (r >= 0) {
+                bind_text(s->unblamed_end, 1, c->spool_name);
+                r = step_done(s, s->unblamed_end, "clearing the attempt");
+        }
         if (r < 0)
                 goto fail;
 
@@ -445,14 +456,47 @@ int store_has_file(struct store *s, const char *stored_name) {
         return fail(s, rc, "looking up a stored file");
 }
 
-int store_attempt_get(struct store *s, const char *name, unsigned *ret) {
+static int get_count(struct store *s, sqlite3_stmt *st, const char *name, unsigned *ret) {
         int rc;
 
-        bind_text(s->attempt_get, 1, name);
-        rc = sqlite3_step(s->attempt_get);
-        *ret = rc == SQLITE_ROW ? (unsigned) sqlite3_column_int(s->attempt_get, 0) : 0;
-        (void) sqlite3_reset(s->attempt_get);
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? (unsigned) sqlite3_column_int(st, 0) : 0;
+        (void) sqlite3_reset(st);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "reading attempts");
+}
+
+int store_attempt_get(struct store *s, const char *name, unsigned *ret, unsigned *ret_unblamed) {
+        int r = get_count(s, s->attempt_get, name, ret);
+
+        return r < 0 ? r : get_count(s, s->unblamed_get, name, ret_unblamed);
+}
+
+int store_attempts_absolve(struct store *s, const char *blamed) {
+        static const char *const sql[] = {
+                /* "WHERE true": an upsert's SELECT needs a WHERE clause. */
+                "INSERT INTO unblamed_attempts(name, count) SELECT name, 1 FROM attempts WHERE name <> ?1 AND true"
+                " ON CONFLICT(name) DO UPDATE SET count = count + 1",
+                "UPDATE attempts SET count = count - 1 WHERE name <> ?1",
+                "DELETE FROM attempts WHERE count <= 0",
+        };
+        int r = exec(s, "BEGIN IMMEDIATE");
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sql); i++) {
+                sqlite3_stmt *st;
+
+                r = prepare(s, &st, sql[i]);
+                if (r < 0)
+                        break;
+                bind_text(st, 1, blamed);
+                r = step_done(s, st, "absolving attempts");
+                sqlite3_finalize(st);
+        }
+        if (r < 0) {
+                rollback(s);
+                return r;
+        }
+        return exec(s, "COMMIT");
 }
 
 int store_attempt_begin(struct store *s, const char *name) {
@@ -461,6 +505,12 @@ int store_attempt_begin(struct store *s, const char *name) {
 }
 
 int store_attempt_end(struct store *s, const char *name) {
+        int r;
+
         bind_text(s->attempt_end, 1, name);
-        return step_done(s, s->attempt_end, "clearing an attempt");
+        r = step_done(s, s->attempt_end, "clearing an attempt");
+        if (r < 0)
+                return r;
+        bind_text(s->unblamed_end, 1, name);
+        return step_done(s, s->unblamed_end, "clearing an attempt");
 }

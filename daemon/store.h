@@ -90,7 +90,11 @@ int store_delete_crash(struct store *s, int64_t id);
 /* Attempts: how often a spool file was handed to a worker without the
  * result being handled (crashd died or hung on it). store_insert() clears
  * the count of the name it stores. */
-int store_attempt_get(struct store *s, const char *name, unsigned *ret);
+int store_attempt_get(struct store *s, const char *name, unsigned *ret, unsigned *ret_unblamed);
+/* At start, after a death that was not blamed on blamed (or on no dump,
+ * when it is ""): each other dump's attempt moves from the count to the
+ * unblamed count. */
+int store_attempts_absolve(struct store *s, const char *blamed);
 int store_attempt_begin(struct store *s, const char *name);
 int store_attempt_end(struct store *s, const char *name);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* daemon/workqueue.c: see workqueue.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 
+#include "blame.h"
 #include "util.h"
 #include "workqueue.h"
 
@@ -18,6 +20,9 @@ struct worker {
         struct symb_context *ctx;
         struct job *current;            /* under q->lock */
         uint64_t current_since_ns;
+        /* Where the fault handler runs when this worker overflows its
+         * stack (blame.c): the thread is joined before it is freed. */
+        max_align_t alt_stack[BLAME_ALT_STACK_SIZE / sizeof(max_align_t)];
 };
 
 struct workqueue {
@@ -40,6 +45,7 @@ static void *worker_main(void *userdata) {
          * would change every thread's). Failing is fine for a non-root
          * daemon, which has none to drop that matter. */
         (void) syscall(SYS_setgroups, 0, NULL);
+        (void) blame_thread_init(w->alt_stack, sizeof(w->alt_stack));
 
         pthread_mutex_lock(&q->lock);
         for (;;) {
@@ -59,7 +65,9 @@ static void *worker_main(void *userdata) {
                 w->current_since_ns = now_ns(CLOCK_MONOTONIC);
                 pthread_mutex_unlock(&q->lock);
 
+                blame_set_current(j->name);
                 job_run(j, w->ctx);
+                blame_set_current(NULL);
 
                 pthread_mutex_lock(&q->lock);
                 w->current = NULL;

@@ -374,22 +374,51 @@ static void test_attempts(void **state) {
         struct store *s = *state;
         struct store_insert_result r;
         struct store_crash c = crash(0, "k.dmp.zst", "aa", "f", NULL, 1);
-        unsigned n;
+        unsigned n, u;
 
-        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n, &u), 0);
         assert_int_equal(n, 0);
         assert_int_equal(store_attempt_begin(s, "k.dmp.zst"), 0);
         assert_int_equal(store_attempt_begin(s, "k.dmp.zst"), 0);
-        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n, &u), 0);
         assert_int_equal(n, 2);
+        assert_int_equal(u, 0);
         /* Storing it clears the count. */
         assert_int_equal(store_insert(s, &c, &r), 0);
-        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n), 0);
+        assert_int_equal(store_attempt_get(s, "k.dmp.zst", &n, &u), 0);
         assert_int_equal(n, 0);
         assert_int_equal(store_attempt_begin(s, "j.dmp.zst"), 0);
         assert_int_equal(store_attempt_end(s, "j.dmp.zst"), 0);
-        assert_int_equal(store_attempt_get(s, "j.dmp.zst", &n), 0);
+        assert_int_equal(store_attempt_get(s, "j.dmp.zst", &n, &u), 0);
         assert_int_equal(n, 0);
+}
+
+/* A death blamed on one dump keeps its count; the others in flight move
+ * theirs to the unblamed count, and a death blamed on none moves all. */
+static void test_attempts_absolve(void **state) {
+        struct store *s = *state;
+        unsigned n, u;
+
+        assert_int_equal(store_attempt_begin(s, "guilty.dmp"), 0);
+        assert_int_equal(store_attempt_begin(s, "bystander.dmp"), 0);
+        assert_int_equal(store_attempt_begin(s, "bystander.dmp"), 0);
+        assert_int_equal(store_attempts_absolve(s, "guilty.dmp"), 0);
+        assert_int_equal(store_attempt_get(s, "guilty.dmp", &n, &u), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(u, 0);
+        assert_int_equal(store_attempt_get(s, "bystander.dmp", &n, &u), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(u, 1);
+        assert_int_equal(store_attempts_absolve(s, ""), 0);
+        assert_int_equal(store_attempt_get(s, "guilty.dmp", &n, &u), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(u, 1);
+        assert_int_equal(store_attempt_get(s, "bystander.dmp", &n, &u), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(u, 2);
+        assert_int_equal(store_attempt_end(s, "bystander.dmp"), 0);
+        assert_int_equal(store_attempt_get(s, "bystander.dmp", &n, &u), 0);
+        assert_int_equal(n + u, 0);
 }
 
 static void test_readonly_query(void **state) {
@@ -423,6 +452,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_retention_spares_group_newest, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retention_keeps_group_counts, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempts, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_attempts_absolve, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly_query, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -459,6 +459,54 @@ def case_retention_fair(tmp):
         check(d.stop() == 0, "crashd did not exit 0")
 
 
+def case_blame(tmp):
+    """Deaths that are not the dump's fault (issue 9, point 2): three
+    SIGPIPE kills while another user's dump was in flight sent that dump
+    to bad/ as "died three times". Only a death blamed on the dump (a fault
+    in the worker symbolicating it, or a hang) counts; others count apart,
+    under a higher cap."""
+    from e2ekit import make_dump, drop
+    dump = open(make_dump(tmp), "rb").read()
+
+    def prepared(name, count, blamed):
+        """A stopped crashd's state: the dump in the spool, handed to a
+        worker count times by earlier runs that died."""
+        base = new_base(tmp, name)
+        d = Daemon(base)
+        check(d.stop() == 0, "crashd did not exit 0")
+        db = sqlite3.connect(os.path.join(base, "state", "crashd.db"))
+        db.execute("INSERT INTO attempts(name, count) VALUES('x.dmp.zst', ?)", (count,))
+        db.commit()
+        db.close()
+        if blamed:
+            with open(os.path.join(base, "state", "blame"), "w") as f:
+                f.write("x.dmp.zst")
+        drop(os.path.join(base, "spool"), "x.dmp.zst", dump)
+        return base
+
+    # Three deaths with it in flight, none blamed on it: it is stored.
+    base = prepared("unblamed", 3, False)
+    d = Daemon(base)
+    wait_for("the dump stored", lambda: len(crashes(base)) == 1 or None)
+    check(not os.path.exists(os.path.join(base, "spool", "bad", "x.dmp.zst")), "the dump went to bad/")
+    check(d.stop() == 0, "crashd did not exit 0")
+    # The third death blamed on it: bad/, as before.
+    base = prepared("blamed", 3, True)
+    d = Daemon(base)
+    wait_for("the dump in bad/", lambda: os.path.exists(os.path.join(base, "spool", "bad", "x.dmp.zst")) or None)
+    reason = open(os.path.join(base, "spool", "bad", "x.dmp.zst.reason")).read()
+    check("three times" in reason, f"reason: {reason!r}")
+    check(not os.path.exists(os.path.join(base, "state", "blame")), "the blame file was not taken")
+    check(crashes(base) == [], "the dump was stored")
+    # A fault outside the workers blames no dump, and crashd still dies
+    # of it (the handler hands the signal back).
+    d.proc.send_signal(signal.SIGSEGV)
+    d.proc.wait(timeout=10)
+    check(d.proc.returncode == -signal.SIGSEGV, f"crashd exited {d.proc.returncode} on SIGSEGV")
+    check(not os.path.exists(os.path.join(base, "state", "blame")), "a fault outside the workers blamed a dump")
+    print("figure: 3 unblamed deaths: stored; 3 blamed: bad/; SIGSEGV outside the workers: no blame, died by SIGSEGV")
+
+
 CASES = {
     "db-lock": case_db_lock,
     "http-flood": case_http_flood,
@@ -468,6 +516,7 @@ CASES = {
     "source-proc": case_source_proc,
     "upload-module": case_upload_module,
     "retention-fair": case_retention_fair,
+    "blame": case_blame,
 }
 
 
