@@ -72,6 +72,12 @@ int blame_thread_init(void *stack, size_t size) {
         return sigaltstack(&ss, NULL) < 0 ? -errno : 0;
 }
 
+void blame_thread_fini(void) {
+        stack_t ss = { .ss_flags = SS_DISABLE };
+
+        (void) sigaltstack(&ss, NULL);
+}
+
 void blame_write(const char *name) {
         write_blame(name);
 }

@@ -23,6 +23,9 @@ void blame_set_current(const char *name);
  * still reaches the handler. */
 #define BLAME_ALT_STACK_SIZE (64 * 1024)
 int blame_thread_init(void *stack, size_t size);
+/* Before the thread ends: the stack is the caller's to free (and ASan,
+ * which unmaps the alternate stack of an ending thread, must not try). */
+void blame_thread_fini(void);
 /* The loop's word: name is hung (the watchdog is withheld for it). */
 void blame_write(const char *name);
 /* At start: the blamed name into buf ("" if none), and the file removed. */

@@ -76,6 +76,7 @@ static void *worker_main(void *userdata) {
                 (void) !write(q->efd, &one, sizeof(one));
         }
         pthread_mutex_unlock(&q->lock);
+        blame_thread_fini();
         return NULL;
 }
 

@@ -8,6 +8,9 @@
 #  3. builds with ASan+UBSan into build-test-asan/ and runs the 'unit' and
 #     'fuzz' suites. Not 'crash': the dumper is LD_PRELOADed into
 #     uninstrumented programs there, and ASan would own SIGSEGV.
+#  4. builds crashd and crashctl alone with ASan+UBSan into build-test-sand/
+#     (-Ddaemon-sanitize=true) and runs the 'e2e' and 'torture' suites, so
+#     the daemon meets real crashes and the attacks under the sanitizers.
 #
 # Environment: CRASHD_SKIP_DEPS=1 skips step 1;
 # CRASHD_REQUIRE_ORACLES=1 turns a missing oracle into a failure instead of
@@ -66,6 +69,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_sta
 rm -f build-test-asan/meson-logs/testlog.json
 meson test -C build-test-asan --print-errorlogs --suite unit --suite fuzz || status=1
 mapfile -t r < <(results build-test-asan/meson-logs/testlog.json)
+all+=("${r[@]}")
+
+# The daemon under the sanitizers, against real crashes: only crashd,
+# crashctl and their libraries are instrumented (-Ddaemon-sanitize), so the
+# preloaded dumper and the crashing programs stay plain.
+log "build: crashd and crashctl with ASan+UBSan (build-test-sand/)"
+setup build-test-sand -Dwerror=true -Ddaemon-sanitize=true
+ninja -C build-test-sand
+log "tests: suites e2e and torture with the sanitized daemon"
+rm -f build-test-sand/meson-logs/testlog.json
+meson test -C build-test-sand --print-errorlogs --suite e2e --suite torture || status=1
+mapfile -t r < <(results build-test-sand/meson-logs/testlog.json)
 all+=("${r[@]}")
 
 passed=0 failed=0 skipped=0

@@ -142,13 +142,16 @@ def case_down_at_crash(tmp):
 
     # Dumps that were being symbolicated when crashd died (the attempts
     # count says so): once before, it runs alone and is stored; three
-    # times, it is put aside instead of killing crashd again.
+    # times, the last death blamed on it (daemon/blame.c), it is put aside
+    # instead of killing crashd again.
     import sqlite3
     data = open(make_dump(tmp), "rb").read()
     db = sqlite3.connect(os.path.join(base, "state", "crashd.db"))
     db.execute("INSERT INTO attempts(name, count) VALUES('crashme.7.1.1.dmp.zst', 1), ('crashme.8.1.1.dmp.zst', 3)")
     db.commit()
     db.close()
+    with open(os.path.join(base, "state", "blame"), "w") as f:
+        f.write("crashme.8.1.1.dmp.zst")
     drop(spool, "crashme.7.1.1.dmp.zst", data)
     drop(spool, "crashme.8.1.1.dmp.zst", data)
     d = Daemon(base)

@@ -103,6 +103,12 @@ def rss_mib(pid, field="VmRSS"):
     raise Fail(f"no {field} for {pid}")
 
 
+def sanitized(pid):
+    """Whether the process runs with ASan (scripts/test.sh's daemon-sanitize build)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
 def http_get(port, path="/", timeout=5.0):
     """(status, seconds) of one GET on a new connection."""
     t0 = time.monotonic()
@@ -247,7 +253,10 @@ def case_http_uploads(tmp):
         rss = rss_mib(d.proc.pid)
         hwm = rss_mib(d.proc.pid, "VmHWM")
         check(refused == 36, f"{refused} of 40 uploads refused with 503; 36 expected (4 x 64 MiB fit)")
-        check(hwm - rss0 < 64, f"crashd grew by {hwm - rss0:.0f} MiB under 40 unfinished uploads")
+        # ASan keeps freed memory in quarantine (256 MiB): the bound holds
+        # for the plain daemon only; the sanitized run checks the rest.
+        if not sanitized(d.proc.pid):
+            check(hwm - rss0 < 64, f"crashd grew by {hwm - rss0:.0f} MiB under 40 unfinished uploads")
         print(f"figure: 40 unfinished 60 MiB uploads (8 MiB sent each): crashd RSS {rss0:.1f} -> {rss:.1f} MiB "
               f"(peak {hwm:.1f}); {refused} refused with 503")
     finally:
@@ -500,9 +509,12 @@ def case_blame(tmp):
     check(crashes(base) == [], "the dump was stored")
     # A fault outside the workers blames no dump, and crashd still dies
     # of it (the handler hands the signal back).
+    asan = sanitized(d.proc.pid)
     d.proc.send_signal(signal.SIGSEGV)
     d.proc.wait(timeout=10)
-    check(d.proc.returncode == -signal.SIGSEGV, f"crashd exited {d.proc.returncode} on SIGSEGV")
+    # Under ASan its handler is the one handed the signal: it reports and exits.
+    check(d.proc.returncode == -signal.SIGSEGV or (asan and d.proc.returncode != 0),
+          f"crashd exited {d.proc.returncode} on SIGSEGV")
     check(not os.path.exists(os.path.join(base, "state", "blame")), "a fault outside the workers blamed a dump")
     print("figure: 3 unblamed deaths: stored; 3 blamed: bad/; SIGSEGV outside the workers: no blame, died by SIGSEGV")
 
