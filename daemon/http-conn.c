@@ -657,23 +657,17 @@ static bool make_room(struct http_conns *s, const char *peer) {
         return true;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *userdata) {
-        struct http_conns *s = userdata;
+int http_conns_adopt(struct http_conns *s, int fd, const char *peer) {
         struct timeval idle = { .tv_sec = s->l.idle_s };
-        char peer[INET6_ADDRSTRLEN] = "?";
         struct http_conn *c;
         int one = 1;
 
-        if (sa->sa_family == AF_INET)
-                (void) inet_ntop(AF_INET, &((struct sockaddr_in *) sa)->sin_addr, peer, sizeof(peer));
-        else if (sa->sa_family == AF_INET6)
-                (void) inet_ntop(AF_INET6, &((struct sockaddr_in6 *) sa)->sin6_addr, peer, sizeof(peer));
         if (!make_room(s, peer) || !(c = calloc(1, sizeof(*c)))) {
                 (void) close(fd);
-                return;
+                return -EBUSY;
         }
         c->s = s;
-        memcpy(c->peer, peer, sizeof(peer));
+        (void) snprintf(c->peer, sizeof(c->peer), "%s", peer);
         c->since_ns = now_ns(CLOCK_MONOTONIC);
         request_init(c);
         c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -686,7 +680,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                 if (c->deadline)
                         event_free(c->deadline);
                 free(c);
-                return;
+                return -ENOMEM;
         }
         /* Headers and body go out in one write; without this, Nagle and
          * the peer's delayed ACK add 40 ms to answers on a kept-alive
@@ -701,6 +695,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         bufferevent_set_timeouts(c->bev, &idle, &idle);
         bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH_WATER);
         (void) bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+        return 0;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *userdata) {
+        char peer[INET6_ADDRSTRLEN] = "?";
+
+        if (sa->sa_family == AF_INET)
+                (void) inet_ntop(AF_INET, &((struct sockaddr_in *) sa)->sin_addr, peer, sizeof(peer));
+        else if (sa->sa_family == AF_INET6)
+                (void) inet_ntop(AF_INET6, &((struct sockaddr_in6 *) sa)->sin6_addr, peer, sizeof(peer));
+        (void) http_conns_adopt(userdata, fd, peer);
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *userdata) {
@@ -741,15 +746,19 @@ int http_conns_new(struct event_base *base, int fd, const struct http_conn_limit
         s->handler = handler;
         s->userdata = userdata;
         s->resume = evtimer_new(base, on_resume, s);
-        (void) evutil_make_socket_nonblocking(fd);
-        s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-        if (!s->resume || !s->listener) {
-                if (!s->listener)
+        if (fd >= 0) {
+                (void) evutil_make_socket_nonblocking(fd);
+                s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                                 -1, fd);
+        }
+        if (!s->resume || (fd >= 0 && !s->listener)) {
+                if (fd >= 0 && !s->listener)
                         (void) close(fd);
                 http_conns_free(s);
                 return -ENOMEM;
         }
-        evconnlistener_set_error_cb(s->listener, on_accept_error);
+        if (s->listener)
+                evconnlistener_set_error_cb(s->listener, on_accept_error);
         *ret = s;
         return 0;
 }

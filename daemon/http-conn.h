@@ -36,9 +36,12 @@ struct http_conn_limits {
 
 typedef void (*http_handler_t)(struct http_request *req, void *userdata);
 
-/* Serves the listening socket fd (bound and listening; taken over). */
+/* Serves the listening socket fd (bound and listening; taken over; < 0:
+ * none, connections come through http_conns_adopt()). */
 int http_conns_new(struct event_base *base, int fd, const struct http_conn_limits *l, http_handler_t handler,
                    void *userdata, struct http_conns **ret);
+/* Serves one connected socket (taken over) from peer, as if accepted. */
+int http_conns_adopt(struct http_conns *s, int fd, const char *peer);
 void http_conns_free(struct http_conns *s);
 unsigned http_conns_count(const struct http_conns *s);
 
