@@ -8,8 +8,13 @@
 #  3. builds with ASan+UBSan into build-test-asan/ and runs the 'unit' and
 #     'fuzz' suites. Not 'crash': the dumper is LD_PRELOADed into
 #     uninstrumented programs there, and ASan would own SIGSEGV.
+#  4. builds the libFuzzer targets with clang into build-test-fuzz/ and
+#     runs each for CRASHD_FUZZ_SECONDS (default 60) from a copy of its
+#     corpus (suite 'fuzz-run'); a crash fails the run and its input is
+#     kept in build-test-fuzz/fuzz-artifacts/ (tests/fuzz/README.md).
 #
-# Environment: CRASHD_SKIP_DEPS=1 skips step 1;
+# Environment: CRASHD_SKIP_DEPS=1 skips step 1; CRASHD_FUZZ_SECONDS=0
+# skips step 4;
 # CRASHD_REQUIRE_ORACLES=1 turns a missing oracle into a failure instead of
 # a skip (CI sets it). The last line is "N passed, N failed, N skipped".
 set -euo pipefail
@@ -67,6 +72,18 @@ rm -f build-test-asan/meson-logs/testlog.json
 meson test -C build-test-asan --print-errorlogs --suite unit --suite fuzz || status=1
 mapfile -t r < <(results build-test-asan/meson-logs/testlog.json)
 all+=("${r[@]}")
+
+if [ "${CRASHD_FUZZ_SECONDS:-60}" != 0 ]; then
+        log "build: libFuzzer targets, clang (build-test-fuzz/)"
+        CC=clang CXX=clang++ setup build-test-fuzz -Dllvm-fuzz=true -Db_lundef=false
+        ninja -C build-test-fuzz tests/fuzz/fuzz-dump tests/fuzz/fuzz-multipart tests/fuzz/fuzz-cxx-names \
+                tests/fuzz/fuzz-symbolicate
+        log "tests: suite fuzz-run, ${CRASHD_FUZZ_SECONDS:-60} s per target"
+        rm -f build-test-fuzz/meson-logs/testlog.json
+        meson test -C build-test-fuzz --no-rebuild --print-errorlogs --suite fuzz-run || status=1
+        mapfile -t r < <(results build-test-fuzz/meson-logs/testlog.json)
+        all+=("${r[@]}")
+fi
 
 passed=0 failed=0 skipped=0
 for x in "${all[@]}"; do
