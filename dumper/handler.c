@@ -246,19 +246,15 @@ int dumper_run(void) {
          * no child then, and the dump is written here. A filter that
          * makes clone() fail (SECCOMP_RET_ERRNO), or a process limit,
          * ends the same way. */
-        if (rt->crash.requested || !dumper_seccomp_no_child())
+        if (!dumper_seccomp_no_child())
                 child = clone(dumper_child_main, (uint8_t *) rt->child_stack + rt->child_stack_size,
                               CLONE_UNTRACED, NULL);
         else
                 child = -1, errno = EPERM;
         if (child < 0) {
-                r = -errno;
-                if (!rt->crash.requested) {
-                        say_once("crashd: no dumper process may be made (seccomp or a limit): "
-                                 "the dump is written in-process\n");
-                        r = run_on_stack(dumper_capture_in_process,
-                                         (uint8_t *) rt->child_stack + rt->child_stack_size);
-                }
+                say_once("crashd: no dumper process may be made (seccomp or a limit): "
+                         "the dump is written in-process\n");
+                r = run_on_stack(dumper_capture_in_process, (uint8_t *) rt->child_stack + rt->child_stack_size);
                 goto out;
         }
         /* Yama's ptrace_scope=1 lets only a named process trace us; the
