@@ -20,6 +20,7 @@
  *   seccomp-raw      the kill filter with an inline syscall instruction,
  *                    unseen by the dumper until the crash
  *   seccomp-exec     the kill filter, then execve of "crash": inherited
+ *   seccomp-api      the kill filter, then crashdump_write_dump() and exit 0
  *   seccomp-strict   strict mode (read, write, exit, sigreturn), then
  *                    crashes
  */
@@ -192,6 +193,10 @@ static int seccomp_case(const char *mode, char **argv) {
                         return r;
                 if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_SYSCALL) != 0)
                         return 62;
+        } else if (strcmp(mode, "seccomp-api") == 0) {
+                if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_SYSCALL) != 0)
+                        return 68;
+                return crashdump_write_dump() == 0 ? 0 : 69;
         } else if (strcmp(mode, "seccomp-eperm") == 0) {
                 if (deny_clone(SECCOMP_RET_ERRNO | 1 /* EPERM */, VIA_PRCTL) != 0)
                         return 63;

@@ -309,6 +309,17 @@ def case_seccomp_kill(tmp):
     case_seccomp_child(tmp, [("seccomp-kill", 4), ("seccomp-raw", 1), ("seccomp-exec", 1)])
 
 
+def case_seccomp_api(tmp):
+    """crashdump_write_dump() under a filter that kills on clone: the dump
+    is written in-process and the program goes on."""
+    p, _ = run([PROG, "seccomp-api"], clean_env(CRASHD_DUMP_DIR=tmp))
+    check(p.returncode == 0, f"exit status {p.returncode}: {p.stderr.decode(errors='replace')[-500:]}")
+    files = dumps_in(tmp)
+    check(len(files) == 1, f"expected one dump in place on return, found {len(files)}")
+    d = info(files[0])
+    check(d["crash"]["requested"] is True and "in-process" in d["dumper"]["flags"], f"flags: {d['dumper']}")
+
+
 def case_seccomp_eperm(tmp):
     case_seccomp_child(tmp, [("seccomp-eperm", 1)])
 
@@ -328,6 +339,7 @@ def case_seccomp_strict(tmp):
 CASES = {
     "seccomp-kill": case_seccomp_kill,
     "seccomp-eperm": case_seccomp_eperm,
+    "seccomp-api": case_seccomp_api,
     "seccomp-strict": case_seccomp_strict,
     "threads": case_threads,
     "proc-title": case_proc_title,
