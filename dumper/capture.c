@@ -131,6 +131,8 @@ static void choose_memory_source(struct capture *c) {
         uint64_t sp = c->threads[0].regs.rsp;
 
         c->mem_pid = c->pid;
+        if (c->in_process)
+                return;         /* our own memory, live: the same thing */
         if (!dumper_rt.park.active && !(c->flags & PROTO_CRASH_PTRACE_DENIED) &&
             safe_read_memory(c->pid, sp, &probe, sizeof(probe)) == sizeof(probe))
                 return;
@@ -165,8 +167,9 @@ static void step_aside(pid_t pid) {
 static void release_process(struct capture *c) {
         struct dumper_shared *sh = dumper_rt.active;
 
-        if (c->crash->requested || c->config->wait_for_file || c->pid == 1 || dumper_rt.park.active)
-                return;         /* (parked: released as soon as we started) */
+        if (c->crash->requested || c->config->wait_for_file || c->pid == 1 || dumper_rt.park.active ||
+            c->in_process)
+                return;         /* (parked: released as soon as we started; in-process: we are it) */
         atomic_store(&sh->done, DUMPER_DONE_RELEASED);
         (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
         step_aside(c->pid);
@@ -311,4 +314,31 @@ int dumper_child_main(void *arg) {
         atomic_store(&sh->done, r == 0 ? DUMPER_DONE_WRITTEN : DUMPER_DONE_FAILED);
         (void) syscall(SYS_futex, &sh->done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
         _exit(r == 0 ? 0 : 1);
+}
+
+/* No child may be made (seccomp.c): the crashing thread writes the dump
+ * itself, on the child's stack (handler.c switches to it: the alternate
+ * signal stack is too small for zstd). The same rules hold as in the
+ * child, and more: nothing here may change the process's signal
+ * dispositions, session or alarm, since the process goes on to die of
+ * its own signal; and nothing bounds the time but the work itself
+ * (the budgets), since nobody is left to kill us. */
+int dumper_capture_in_process(void *arg) {
+        static struct capture c;        /* .bss: one dump at a time (handler.c) */
+        int r;
+
+        (void) arg;
+        safe_memset(&c, 0, sizeof(c));
+        c.config = &dumper_rt.config;
+        c.crash = &dumper_rt.crash;
+        c.pid = dumper_rt.crash.pid;
+        c.proc_pid = c.pid;
+        c.in_process = true;
+        c.flags = PROTO_CRASH_IN_PROCESS;
+        r = build(&c);
+        if (r == 0)
+                r = capture_save(&c);
+        proto_buf_unmap(&c.scratch);
+        proto_buf_unmap(&c.out);
+        return r;
 }

@@ -52,6 +52,7 @@ struct capture {
                                            which match its cmdline, auxv, environ, exe */
         pid_t mem_pid;                  /* where memory is read: it, or our copy */
         uint32_t flags;                 /* PROTO_CRASH_* */
+        bool in_process;                /* the crashing thread writes it: no ptrace, no release */
 
         struct proto_buf scratch;       /* working memory */
         struct proto_buf out;           /* the dump being built */

@@ -169,6 +169,23 @@ void dumper_park_give_up(void);
 
 /* capture.c: the forked child's entry point; never returns to the caller. */
 int dumper_child_main(void *arg);
+/* The same dump written by the crashing thread itself, when no child may
+ * be made (seccomp): only the crashing thread's registers unless the
+ * others are parked, no ptrace, no deadline. 0 when the file is in place. */
+int dumper_capture_in_process(void *arg);
+
+/* seccomp.c: what a seccomp sandbox leaves the crash path. */
+void dumper_seccomp_load(void);
+/* The interposed prctl()/syscall() saw a mode set (SECCOMP_MODE_*). */
+void dumper_seccomp_installed(unsigned long mode);
+unsigned long dumper_seccomp_mode_of_op(unsigned long op);
+/* The calling thread is in strict mode: no system call but read, write,
+ * exit and rt_sigreturn. Memory only. */
+bool dumper_seccomp_thread_strict(void);
+/* A filter is (or may be) installed: make no child. Crash path. */
+bool dumper_seccomp_no_child(void);
+/* The mode in a /proc status text: 0, 1 strict, 2 filter (tests). */
+int dumper_seccomp_status_mode(const char *s, size_t n);
 
 /* altstack.c: returns the stack it installed (NULL if it kept the
  * thread's own or failed), for dumper_altstack_free() at thread exit. */

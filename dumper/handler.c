@@ -171,6 +171,35 @@ static bool core_file_coming(int dumpable) {
         return safe_read_file("/proc/sys/kernel/core_pattern", &c, 1) == 1 && c == '|';
 }
 
+/* One line on stderr, once per process: write() is async-signal-safe and
+ * allowed even in seccomp's strict mode. */
+static void say_once(const char *msg) {
+        static _Atomic bool said;
+
+        if (!atomic_exchange(&said, true))
+                (void) !write(STDERR_FILENO, msg, safe_strlen(msg));
+}
+
+/* Calls fn on another stack (top, 16-byte aligned) and comes back: the
+ * in-process dump needs the child's 1 MiB, not the alternate signal
+ * stack's 64 KiB. Plain register moves and a call: no system call. The
+ * clobbers are every register the psABI lets fn change. */
+static int run_on_stack(int (*fn)(void *), void *top) {
+        long r;
+
+        __asm__ volatile("movq %%rsp, %%rbx\n\t"
+                         "movq %[top], %%rsp\n\t"
+                         "xorl %%edi, %%edi\n\t"
+                         "call *%[fn]\n\t"
+                         "movq %%rbx, %%rsp\n\t"
+                         : "=a"(r)
+                         : [fn] "r"(fn), [top] "r"((uintptr_t) top & ~(uintptr_t) 15)
+                         : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc",
+                           "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+                           "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+        return (int) r;
+}
+
 static bool child_exited(pid_t child) {
         int status;
 
@@ -213,10 +242,19 @@ int dumper_run(void) {
         if (rt->crash.may_park && !rt->crash.requested && !rt->config.wait_for_file && rt->crash.pid != 1 &&
             !core_file_coming(was_dumpable))
                 (void) dumper_park_all();
-        child = clone(dumper_child_main, (uint8_t *) rt->child_stack + rt->child_stack_size,
-                      CLONE_UNTRACED, NULL);
+        /* Under a seccomp filter clone() may kill the process (seccomp.c):
+         * no child then, and the dump is written here. A filter that
+         * makes clone() fail (SECCOMP_RET_ERRNO), or a process limit,
+         * ends the same way. */
+        if (!dumper_seccomp_no_child())
+                child = clone(dumper_child_main, (uint8_t *) rt->child_stack + rt->child_stack_size,
+                              CLONE_UNTRACED, NULL);
+        else
+                child = -1, errno = EPERM;
         if (child < 0) {
-                r = -errno;
+                say_once("crashd: no dumper process may be made (seccomp or a limit): "
+                         "the dump is written in-process\n");
+                r = run_on_stack(dumper_capture_in_process, (uint8_t *) rt->child_stack + rt->child_stack_size);
                 goto out;
         }
         /* Yama's ptrace_scope=1 lets only a named process trace us; the
@@ -358,11 +396,62 @@ static void chain(int sig, siginfo_t *info, void *uc, const struct sigaction *ap
                 (void) syscall(SYS_tgkill, getpid(), safe_gettid(), sig);
 }
 
+/* Seccomp's strict mode in this thread (seccomp.c): any system call but
+ * read, write, exit and rt_sigreturn kills the thread by SIGKILL, so no
+ * dump, no sigaction, no tgkill. What is left: one line on stderr
+ * (write), the program's own handler if it has one, else death by this
+ * very signal. For that the signal is left blocked in the context
+ * sigreturn restores: a fault that happens again (the instruction is
+ * re-run) while its signal is blocked makes the kernel reset the action
+ * to SIG_DFL and kill (force_sig_fault), as without us, core included.
+ * A signal that would not come again is made to by a fault of the same
+ * kind here, while it is blocked (our sa_mask); for the three that no
+ * instruction raises the only way out is the kernel's SIGKILL. */
+static void strict_mode_exit(int sig, siginfo_t *info, void *ucontext, const struct sigaction *app) {
+        ucontext_t *uc = ucontext;
+
+        say_once("crashd: seccomp strict mode: no dump\n");
+        if (app->sa_handler != SIG_DFL && app->sa_handler != SIG_IGN) {
+                /* Without sigprocmask (forbidden): the handler runs with
+                 * our mask, the crash signals blocked. */
+                if (app->sa_flags & SA_SIGINFO)
+                        app->sa_sigaction(sig, info, ucontext);
+                else
+                        app->sa_handler(sig);
+                return;
+        }
+        sigaddset(&uc->uc_sigmask, sig);        /* plain memory: the saved context */
+        if (refaults_by_itself(sig, info))
+                return;
+        switch (sig) {
+        case SIGSEGV:
+                *(volatile char *) 0 = 0;
+                break;
+        case SIGILL:
+                __asm__ volatile("ud2");
+                break;
+        case SIGTRAP:
+                __asm__ volatile("int3");
+                break;
+        case SIGFPE:
+                __asm__ volatile("xorl %%ecx, %%ecx\n\tdivl %%ecx" ::: "eax", "ecx", "edx");
+                break;
+        default:
+                break;
+        }
+        (void) getpid();        /* SIGBUS, SIGABRT, SIGSYS: forbidden, SIGKILL */
+}
+
 void dumper_crash_handler(int sig, siginfo_t *info, void *ucontext) {
         int saved_errno = errno;
         struct sigaction app;
 
         dumper_app_action_get(sig, &app);
+        /* First, before any system call: a TLS load. */
+        if (dumper_seccomp_thread_strict()) {
+                strict_mode_exit(sig, info, ucontext, &app);
+                goto out;
+        }
         /* A signal the program ignores, sent by another process or by
          * itself: the kernel would have dropped it, so do we. */
         if (app.sa_handler == SIG_IGN && info->si_code <= 0 && sig != SIGABRT)

@@ -60,6 +60,11 @@ static void park_handler(int sig, siginfo_t *info, void *ucv) {
         struct dumper_parked *s;
         uint32_t i, size = 0;
 
+        /* A thread in seccomp's strict mode would be killed by getpid()
+         * below: it stays out (park_all() then times out on it, and the
+         * dump has it without registers). */
+        if (dumper_seccomp_thread_strict())
+                return;
         /* Only our own tgkill during a dump parks a thread. The signal
          * from anyone else, or from the program at any other time, does
          * what it would have done without us: its default action,

@@ -8,9 +8,12 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +23,8 @@
 #include "writer.h"
 
 #define EXPORT __attribute__((visibility("default")))
+#define DUMPER_XSTR(x) #x
+#define DUMPER_STR(x) DUMPER_XSTR(x)
 
 extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
 
@@ -118,6 +123,8 @@ __attribute__((constructor)) static void dumper_load(void) {
         if (!rt->shared || !rt->child_stack)
                 return;
 
+        /* A filter inherited through execve: no dumper child (seccomp.c). */
+        dumper_seccomp_load();
         (void) dumper_altstack_install();
         (void) dumper_install_handlers();
         (void) dumper_park_install();
@@ -228,3 +235,89 @@ EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                 free(s);
         return r;
 }
+
+/* ---- Interposed prctl and syscall: seccomp set up after load ---- */
+
+/* A system call with no libc in between: the wrappers below must not
+ * recurse into themselves, and prctl's must not go through syscall(). */
+static long raw_syscall6(long n, long a, long b, long c, long d, long e, long f) {
+        register long r10 __asm__("r10") = d;
+        register long r8 __asm__("r8") = e;
+        register long r9 __asm__("r9") = f;
+        long r;
+
+        __asm__ volatile("syscall"
+                         : "=a"(r)
+                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                         : "rcx", "r11", "memory");
+        return r;
+}
+
+static long syscall_result(long r) {
+        if (r < 0 && r > -4096) {
+                errno = (int) -r;
+                return -1;
+        }
+        return r;
+}
+
+/* prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT | SECCOMP_MODE_FILTER, ...):
+ * noted once the kernel said yes (seccomp.c), by plain stores, since
+ * this thread may now be in strict mode. glibc's prctl is variadic with
+ * four more unsigned longs; reading all four is what it does too. */
+EXPORT int prctl(int option, ...) {
+        unsigned long a[4];
+        va_list ap;
+        long r;
+
+        va_start(ap, option);
+        for (int i = 0; i < 4; i++)
+                a[i] = va_arg(ap, unsigned long);
+        va_end(ap);
+        r = syscall_result(raw_syscall6(SYS_prctl, option, (long) a[0], (long) a[1], (long) a[2], (long) a[3], 0));
+        if (r == 0 && option == PR_SET_SECCOMP)
+                dumper_seccomp_installed(a[0]);
+        return (int) r;
+}
+
+/* syscall(SYS_seccomp, op, flags, args): what libseccomp and most
+ * programs call, glibc having no seccomp() wrapper. Every other number
+ * goes straight to the kernel from the assembly below, with no stack
+ * frame of ours, exactly as glibc's syscall() does: a vfork or a clone
+ * onto another stack made through syscall() must see no difference. */
+long dumper_syscall_seccomp(long nr, long op, long flags, long args, long d, long e);
+long dumper_syscall_fail(long r);
+
+__attribute__((used)) long dumper_syscall_seccomp(long nr, long op, long flags, long args, long d, long e) {
+        long r = syscall_result(raw_syscall6(nr, op, flags, args, d, e, 0));
+
+        if (r == 0)
+                dumper_seccomp_installed(dumper_seccomp_mode_of_op((unsigned long) op));
+        return r;
+}
+
+__attribute__((used)) long dumper_syscall_fail(long r) {
+        errno = (int) -r;
+        return -1;
+}
+
+__asm__(".text\n"
+        ".globl syscall\n"
+        ".type syscall, @function\n"
+        "syscall:\n"
+        "        cmpq $" DUMPER_STR(SYS_seccomp) ", %rdi\n"
+        "        je dumper_syscall_seccomp\n"
+        "        movq %rdi, %rax\n"
+        "        movq %rsi, %rdi\n"
+        "        movq %rdx, %rsi\n"
+        "        movq %rcx, %rdx\n"
+        "        movq %r8, %r10\n"
+        "        movq %r9, %r8\n"
+        "        movq 8(%rsp), %r9\n"
+        "        syscall\n"
+        "        cmpq $-4095, %rax\n"
+        "        jae 1f\n"
+        "        ret\n"
+        "1:      movq %rax, %rdi\n"
+        "        jmp dumper_syscall_fail\n"
+        ".size syscall, .-syscall\n");

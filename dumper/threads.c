@@ -220,7 +220,10 @@ static bool read_stopped_thread(struct capture *c, struct dumper_thread *t) {
 int capture_threads(struct capture *c) {
         pid_t *tids;
         size_t n, i;
-        bool denied = false;
+        /* In-process (seccomp, no child): a thread cannot ptrace its own
+         * process, and the attempt is one more system call a filter may
+         * kill on. The others are listed without registers. */
+        bool denied = c->in_process;
 
         tids = proto_buf_reserve(&c->scratch, CAPTURE_MAX_THREADS * sizeof(pid_t), 8, NULL);
         c->threads = proto_buf_reserve(&c->scratch, CAPTURE_MAX_THREADS * sizeof(*c->threads), 64, NULL);

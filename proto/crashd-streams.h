@@ -24,6 +24,7 @@
 #define PROTO_CRASH_ENV_CAPTURED    UINT32_C(0x04) /* CRASHD_CAPTURE_ENV=1 */
 #define PROTO_CRASH_MEMORY_FROM_COPY UINT32_C(0x08) /* memory read from the fork's copy */
 #define PROTO_CRASH_BUDGET_HIT      UINT32_C(0x10) /* some memory left out for size */
+#define PROTO_CRASH_IN_PROCESS      UINT32_C(0x20) /* written by the crashing thread (seccomp: no child) */
 
 struct proto_crash_info {
         uint32_t version;               /* PROTO_CRASH_INFO_VERSION */

@@ -11,8 +11,13 @@
 #  4. builds crashd and crashctl alone with ASan+UBSan into build-test-sand/
 #     (-Ddaemon-sanitize=true) and runs the 'e2e' and 'torture' suites, so
 #     the daemon meets real crashes and the attacks under the sanitizers.
+#  5. builds the libFuzzer targets with clang into build-test-fuzz/ and
+#     runs each for CRASHD_FUZZ_SECONDS (default 60) from a copy of its
+#     corpus (suite 'fuzz-run'); a crash fails the run and its input is
+#     kept in build-test-fuzz/fuzz-artifacts/ (tests/fuzz/README.md).
 #
-# Environment: CRASHD_SKIP_DEPS=1 skips step 1;
+# Environment: CRASHD_SKIP_DEPS=1 skips step 1; CRASHD_FUZZ_SECONDS=0
+# skips step 5;
 # CRASHD_REQUIRE_ORACLES=1 turns a missing oracle into a failure instead of
 # a skip (CI sets it). The last line is "N passed, N failed, N skipped".
 set -euo pipefail
@@ -82,6 +87,17 @@ rm -f build-test-sand/meson-logs/testlog.json
 meson test -C build-test-sand --print-errorlogs --suite e2e --suite torture || status=1
 mapfile -t r < <(results build-test-sand/meson-logs/testlog.json)
 all+=("${r[@]}")
+if [ "${CRASHD_FUZZ_SECONDS:-60}" != 0 ]; then
+        log "build: libFuzzer targets, clang (build-test-fuzz/)"
+        CC=clang CXX=clang++ setup build-test-fuzz -Dllvm-fuzz=true -Db_lundef=false
+        ninja -C build-test-fuzz tests/fuzz/fuzz-dump tests/fuzz/fuzz-multipart tests/fuzz/fuzz-cxx-names \
+                tests/fuzz/fuzz-symbolicate tests/fuzz/fuzz-http
+        log "tests: suite fuzz-run, ${CRASHD_FUZZ_SECONDS:-60} s per target"
+        rm -f build-test-fuzz/meson-logs/testlog.json
+        meson test -C build-test-fuzz --no-rebuild --print-errorlogs --suite fuzz-run || status=1
+        mapfile -t r < <(results build-test-fuzz/meson-logs/testlog.json)
+        all+=("${r[@]}")
+fi
 
 passed=0 failed=0 skipped=0
 for x in "${all[@]}"; do

@@ -32,6 +32,11 @@
 #define MAX_NESTING 40
 /* Call sites searched for in one caller function. */
 #define MAX_CALL_SITE_DIES 100000
+/* BOUND: nesting of blocks and inlined calls searched for a call site.
+ * The DIE count alone would let a hostile file nest 100000 blocks, one
+ * stack frame each, inside an evaluation already MAX_NESTING deep; real
+ * code nests a few dozen (scopes.c keeps 64 too). */
+#define MAX_CALL_SITE_NESTING 64
 
 const char *symb_reason_name(enum symb_reason r) {
         switch (r) {
@@ -666,6 +671,7 @@ struct call_site_search {
         Dwarf_Die found;
         bool ok;
         unsigned visited;
+        unsigned depth;
 };
 
 static void find_call_site(Dwarf_Die *parent, struct call_site_search *s) {
@@ -689,8 +695,12 @@ static void find_call_site(Dwarf_Die *parent, struct call_site_search *s) {
                                 s->ok = true;
                                 return;
                         }
-                } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine)
+                } else if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) &&
+                           s->depth < MAX_CALL_SITE_NESTING) {
+                        s->depth++;
                         find_call_site(&child, s);
+                        s->depth--;
+                }
         } while (dwarf_siblingof(&child, &child) == 0);
 }
 

@@ -24,6 +24,10 @@
 #include "symb-internal.h"
 
 #define MAX_DIES 20000          /* DIEs looked at for one frame's chain */
+/* BOUND: nesting of blocks and inlined calls searched for tail-call
+ * sites; MAX_DIES alone would allow 20000 nested frames of recursion on a
+ * hostile file. Real code nests a few dozen (scopes.c keeps 64). */
+#define MAX_NESTING 64
 
 struct search {
         Dwfl_Module *mod;       /* the callee's module: the chain stays in it */
@@ -89,10 +93,10 @@ static void record(struct search *s) {
 
 /* The tail-call sites of one function (through its blocks and inlined
  * calls), each followed to its target. */
-static void tail_sites(struct search *s, Dwarf_Die *parent, uint64_t entry) {
+static void tail_sites(struct search *s, Dwarf_Die *parent, uint64_t entry, unsigned nesting) {
         Dwarf_Die c;
 
-        if (dwarf_child(parent, &c) != 0)
+        if (nesting > MAX_NESTING || dwarf_child(parent, &c) != 0)
                 return;
         do {
                 int tag = dwarf_tag(&c);
@@ -102,7 +106,7 @@ static void tail_sites(struct search *s, Dwarf_Die *parent, uint64_t entry) {
                 if (++s->work > MAX_DIES || s->differ)
                         return;
                 if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
-                        tail_sites(s, &c, entry);
+                        tail_sites(s, &c, entry, nesting + 1);
                         continue;
                 }
                 if ((tag != DW_TAG_call_site && tag != DW_TAG_GNU_call_site) ||
@@ -128,7 +132,7 @@ static void follow(struct search *s, uint64_t entry) {
                 if (s->path[i].entry == entry)
                         return;         /* a cycle of tail calls */
         if (function_at(s, entry, &fn))
-                tail_sites(s, &fn, entry);
+                tail_sites(s, &fn, entry, 0);
 }
 
 size_t symb_tailcalls(const struct symb_dump_module *callee_dm, const struct symb_frame_context *callee,

@@ -13,11 +13,28 @@
  *               their process title do (redis-server, nginx, PostgreSQL:
  *               environ moved to the heap, the strings overwritten), then
  *               crashes as "crash" does
+ *   seccomp-kill     4 threads; a seccomp filter (through syscall(), as
+ *                    libseccomp installs it) that kills the process on
+ *                    clone, clone3, fork and vfork; then crashes
+ *   seccomp-eperm    the same filter through prctl(), returning EPERM
+ *   seccomp-raw      the kill filter with an inline syscall instruction,
+ *                    unseen by the dumper until the crash
+ *   seccomp-exec     the kill filter, then execve of "crash": inherited
+ *   seccomp-api      the kill filter, then crashdump_write_dump() and exit 0
+ *   seccomp-strict   strict mode (read, write, exit, sigreturn), then
+ *                    crashes
  */
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,7 +114,7 @@ static void *waiter(void *arg) {
 
 /* n threads in all: the parking path holds 64 besides the crashing one,
  * past that the dumper takes the others with ptrace. */
-static int threads(int n) {
+static int threads_start(int n) {
         pthread_attr_t attr;
 
         if (n < 1 || n > 4096 || pipe(quiet) != 0 || pthread_barrier_init(&started, NULL, (unsigned) n) != 0 ||
@@ -110,11 +127,94 @@ static int threads(int n) {
                         return 51;
         }
         pthread_barrier_wait(&started);
+        return 0;
+}
+
+static int threads(int n) {
+        int r = threads_start(n);
+
+        if (r != 0)
+                return r;
         crash_here(3);
         return 52;
 }
 
 extern char **environ;
+
+enum install_via { VIA_SYSCALL, VIA_PRCTL, VIA_INSTRUCTION };
+
+/* Kills (or fails, per action) clone, clone3, fork and vfork; allows the
+ * rest. */
+static int deny_clone(uint32_t action, enum install_via via) {
+        struct sock_filter f[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 4, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 3, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fork, 2, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_vfork, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                BPF_STMT(BPF_RET | BPF_K, action),
+        };
+        struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+        long r;
+
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+                return -1;
+        switch (via) {
+        case VIA_SYSCALL:
+                return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+        case VIA_PRCTL:
+                return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+        case VIA_INSTRUCTION:
+                __asm__ volatile("syscall"
+                                 : "=a"(r)
+                                 : "a"((long) SYS_seccomp), "D"((long) SECCOMP_SET_MODE_FILTER), "S"(0L),
+                                   "d"(&prog)
+                                 : "rcx", "r11", "memory");
+                return r == 0 ? 0 : -1;
+        }
+        return -1;
+}
+
+static int seccomp_case(const char *mode, char **argv) {
+        if (strcmp(mode, "seccomp-strict") == 0) {
+                if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) != 0)
+                        return 60;
+                crash_here(3);          /* no system call before the fault */
+                return 61;
+        }
+        if (strcmp(mode, "seccomp-kill") == 0) {
+                int r = threads_start(4);
+
+                if (r != 0)
+                        return r;
+                if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_SYSCALL) != 0)
+                        return 62;
+        } else if (strcmp(mode, "seccomp-api") == 0) {
+                if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_SYSCALL) != 0)
+                        return 68;
+                return crashdump_write_dump() == 0 ? 0 : 69;
+        } else if (strcmp(mode, "seccomp-eperm") == 0) {
+                if (deny_clone(SECCOMP_RET_ERRNO | 1 /* EPERM */, VIA_PRCTL) != 0)
+                        return 63;
+        } else if (strcmp(mode, "seccomp-raw") == 0) {
+                if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_INSTRUCTION) != 0)
+                        return 64;
+        } else if (strcmp(mode, "seccomp-exec") == 0) {
+                char *args[] = { argv[0], "crash", NULL };
+
+                if (deny_clone(SECCOMP_RET_KILL_PROCESS, VIA_INSTRUCTION) != 0)
+                        return 65;
+                execv(argv[0], args);
+                return 66;
+        } else
+                return 2;
+        crash_here(3);
+        return 67;
+}
 
 /* As redis-server's setproctitle does: the argv and environment strings
  * are one contiguous area; environ moves to copies on the heap, and the
@@ -156,6 +256,8 @@ int main(int argc, char **argv) {
         }
         if (strcmp(mode, "fork-crash") == 0)
                 return fork_crash();
-        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title|threads N\n", argv[0]);
+        if (strncmp(mode, "seccomp-", 8) == 0)
+                return seccomp_case(mode, argv);
+        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title|threads N|seccomp-*\n", argv[0]);
         return 2;
 }

@@ -273,7 +273,74 @@ def case_threads(tmp):
         check(not lost, f"{n} threads: {len(lost)} without registers")
 
 
+def crashd_lines(p):
+    return [l for l in p.stderr.decode(errors="replace").splitlines() if l.startswith("crashd:")]
+
+
+def case_seccomp_child(tmp, variants):
+    """A seccomp filter that kills on clone (or fails it): the program
+    still dies by its own SIGSEGV, with the crashing thread's dump written
+    in-process and one line on stderr saying so (issue 9, point 14). It
+    died by SIGSYS, or (EPERM) left no dump."""
+    for v, n_threads in variants:
+        d = os.path.join(tmp, v)
+        os.mkdir(d)
+        p, _ = run([PROG, v], clean_env(CRASHD_DUMP_DIR=d))
+        err = p.stderr.decode(errors="replace")
+        check(p.returncode == -signal.SIGSEGV, f"{v}: exit status {p.returncode}, not SIGSEGV: {err[-500:]}")
+        lines = crashd_lines(p)
+        check(len(lines) == 1 and "in-process" in lines[0], f"{v}: want one line on stderr, got {err!r}")
+        files = dumps_in(d, 1)
+        check(len(files) == 1, f"{v}: expected one dump, found {len(files)}")
+        d_info = info(files[0])
+        check("in-process" in d_info["dumper"]["flags"], f"{v}: not marked in-process: {d_info['dumper']}")
+        crashed = [t for t in d_info["threads"] if t["crashed"]]
+        check(len(crashed) == 1 and crashed[0].get("pc") and crashed[0]["stack"] and crashed[0]["stack"]["size"] > 0,
+              f"{v}: the crashing thread has no registers or stack: {crashed}")
+        check(d_info["crash"]["signal"] == signal.SIGSEGV, f"{v}: the dump says {d_info['crash']}")
+        threads = d_info["threads"]
+        check(len(threads) == n_threads, f"{v}: the dump has {len(threads)} threads, want {n_threads}")
+        # Parked in-process: the others have registers too.
+        lost = [t["tid"] for t in threads if t.get("context_source") in (None, "none") or not t.get("pc")]
+        check(not lost, f"{v}: {len(lost)} threads without registers")
+
+
+def case_seccomp_kill(tmp):
+    case_seccomp_child(tmp, [("seccomp-kill", 4), ("seccomp-raw", 1), ("seccomp-exec", 1)])
+
+
+def case_seccomp_api(tmp):
+    """crashdump_write_dump() under a filter that kills on clone: the dump
+    is written in-process and the program goes on."""
+    p, _ = run([PROG, "seccomp-api"], clean_env(CRASHD_DUMP_DIR=tmp))
+    check(p.returncode == 0, f"exit status {p.returncode}: {p.stderr.decode(errors='replace')[-500:]}")
+    files = dumps_in(tmp)
+    check(len(files) == 1, f"expected one dump in place on return, found {len(files)}")
+    d = info(files[0])
+    check(d["crash"]["requested"] is True and "in-process" in d["dumper"]["flags"], f"flags: {d['dumper']}")
+
+
+def case_seccomp_eperm(tmp):
+    case_seccomp_child(tmp, [("seccomp-eperm", 1)])
+
+
+def case_seccomp_strict(tmp):
+    """Strict mode: any system call but read, write, exit and sigreturn
+    kills by SIGKILL. The program dies by SIGSEGV all the same, without a
+    dump, and says so in one line."""
+    p, _ = run([PROG, "seccomp-strict"], clean_env(CRASHD_DUMP_DIR=tmp))
+    err = p.stderr.decode(errors="replace")
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}, not SIGSEGV: {err[-500:]}")
+    check(crashd_lines(p) == ["crashd: seccomp strict mode: no dump"] and err.count("\n") == 1,
+          f"want exactly one line on stderr, got {err!r}")
+    check(not dumps_in(tmp), "a dump appeared in strict mode")
+
+
 CASES = {
+    "seccomp-kill": case_seccomp_kill,
+    "seccomp-eperm": case_seccomp_eperm,
+    "seccomp-api": case_seccomp_api,
+    "seccomp-strict": case_seccomp_strict,
     "threads": case_threads,
     "proc-title": case_proc_title,
     "wait": case_wait,

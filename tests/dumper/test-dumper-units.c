@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dumper.h"
 #include "maps.h"
 #include "regions.h"
 #include "safe.h"
@@ -165,6 +166,32 @@ static void test_safe_helpers(void **state) {
         assert_int_equal(v, 012);
 }
 
+/* The "Seccomp:" field of /proc/PID/status, scanned by hand on the crash
+ * path (seccomp.c). */
+static void test_seccomp_status(void **state) {
+        static const char filter[] = "Name:\tx\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n";
+        static const char strict[] = "Name:\tx\nSeccomp:\t1\n";
+        static const char none[] = "Name:\tx\nSeccomp:\t0\n";
+        static const char cut[] = "Name:\tx\nSeccomp:";
+        static const char other[] = "Name:\tSeccomp:\t2\nSeccomp_filters:\t2\n";
+
+        (void) state;
+        assert_int_equal(dumper_seccomp_status_mode(filter, sizeof(filter) - 1), 2);
+        assert_int_equal(dumper_seccomp_status_mode(strict, sizeof(strict) - 1), 1);
+        assert_int_equal(dumper_seccomp_status_mode(none, sizeof(none) - 1), 0);
+        assert_int_equal(dumper_seccomp_status_mode(cut, sizeof(cut) - 1), 0);
+        /* Only at the start of a line; Seccomp_filters is another field. */
+        assert_int_equal(dumper_seccomp_status_mode(other, sizeof(other) - 1), 0);
+        /* The real one: this test runs without seccomp. */
+        {
+                char buf[4096];
+                ssize_t n = safe_read_file("/proc/self/status", buf, sizeof(buf));
+
+                assert_true(n > 0);
+                assert_int_equal(dumper_seccomp_status_mode(buf, (size_t) n), 0);
+        }
+}
+
 static void test_safe_read_memory(void **state) {
         static const char here[] = "readable bytes";
         char buf[64];
@@ -183,6 +210,7 @@ int main(void) {
                 cmocka_unit_test(test_region_remove),
                 cmocka_unit_test(test_safe_helpers),
                 cmocka_unit_test(test_safe_read_memory),
+                cmocka_unit_test(test_seccomp_status),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
