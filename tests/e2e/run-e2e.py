@@ -654,18 +654,8 @@ def case_fifo_reason(tmp):
 
 def api(base, request):
     """One request line over api.sock, its one JSON answer (raw text)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    s.connect(os.path.join(base, "api.sock"))
-    s.sendall(json.dumps(request).encode() + b"\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return data.decode()
+    from testkit import api_request
+    return api_request(base, request).decode()
 
 
 # What symbcrash's locals and members hold (tests/symbolicate/symbcrash.c),
@@ -754,40 +744,13 @@ CASES = {
 }
 
 
-def main():
+def set_args(a):
     global A
-    p = argparse.ArgumentParser()
-    p.add_argument("case", choices=sorted(CASES))
-    p.add_argument("--crashd", required=True)
-    p.add_argument("--crashctl", required=True)
-    p.add_argument("--dumper", required=True)
-    p.add_argument("--program", required=True)
-    p.add_argument("--units")
-    p.add_argument("--secret-program")
-    A = e2ekit.A = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f"crashd-e2e-{A.case}.")
-    try:
-        CASES[A.case](tmp)
-    except Exception as e:
-        if not isinstance(e, Fail):
-            import traceback
-            traceback.print_exc()
-        print("FAIL:", e)
-        for n in sorted(os.listdir(tmp)):
-            if n.startswith("crashd-") and n.endswith(".log"):
-                print(f"--- {n} (last lines)")
-                print("".join(open(os.path.join(tmp, n)).readlines()[-30:]))
-        return 1
-    finally:
-        for proc in Daemon.started:
-            if proc.poll() is None:
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGCONT)    # burst-sigkill stops one
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
-    return 0
+    A = a
+
+
+def main():
+    return e2ekit.run_main(CASES, "crashd-e2e", ("--units", "--secret-program"), set_args)
 
 
 if __name__ == "__main__":

@@ -150,3 +150,46 @@ def drop(spool, name, data):
     with open(tmp, "wb") as f:
         f.write(data)
     os.rename(tmp, os.path.join(spool, name))
+
+
+def run_main(cases, prefix, options=(), on_args=None):
+    """A runner's main: CASE --crashd P --crashctl P --dumper P --program P
+    and options (more --NAME), the case run in a temporary directory,
+    crashd's last log lines on a failure, every daemon killed and the
+    directory removed at the end. on_args gets the parsed arguments (the
+    runner's own A). Returns the exit status: 0 pass, 1 fail."""
+    import argparse
+    import shutil
+    import tempfile
+    global A
+    p = argparse.ArgumentParser()
+    p.add_argument("case", choices=sorted(cases))
+    for o in ("--crashd", "--crashctl", "--dumper", "--program"):
+        p.add_argument(o, required=True)
+    for o in options:
+        p.add_argument(o)
+    A = p.parse_args()
+    if on_args:
+        on_args(A)
+    tmp = tempfile.mkdtemp(prefix=f"{prefix}-{A.case}.")
+    try:
+        cases[A.case](tmp)
+    except Exception as e:
+        if not isinstance(e, Fail):
+            import traceback
+            traceback.print_exc()
+        print("FAIL:", e)
+        for n in sorted(os.listdir(tmp)):
+            if n.startswith("crashd-") and n.endswith(".log"):
+                print(f"--- {n} (last lines)")
+                print("".join(open(os.path.join(tmp, n)).readlines()[-30:]))
+        return 1
+    finally:
+        for proc in Daemon.started:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)    # a case may have stopped one
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS")
+    return 0

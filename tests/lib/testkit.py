@@ -52,20 +52,32 @@ def free_port():
     return port
 
 
-def daemon_status(base):
-    """crashd --dir BASE's answer to the API's status request."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(30)
-    s.connect(os.path.join(base, "api.sock"))
-    s.sendall(b'{"method":"status"}\n')
+def read_all(s):
+    """Everything a socket sends until it closes."""
     data = b""
     while True:
         chunk = s.recv(65536)
         if not chunk:
-            break
+            return data
         data += chunk
-    s.close()
-    return json.loads(data)
+
+
+def api_request(base, request, timeout=30):
+    """One request line (a dict) over crashd --dir BASE's api.sock; the
+    answer's bytes (crashd closes after one)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(os.path.join(base, "api.sock"))
+        s.sendall(json.dumps(request).encode() + b"\n")
+        return read_all(s)
+    finally:
+        s.close()
+
+
+def daemon_status(base):
+    """crashd --dir BASE's answer to the API's status request."""
+    return json.loads(api_request(base, {"method": "status"}))
 
 
 CORE_PATTERN = "/proc/sys/kernel/core_pattern"

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import e2ekit  # noqa: E402
 from e2ekit import Daemon, crash, crashes, new_base, status  # noqa: E402
-from testkit import Fail, check, wait_for  # noqa: E402
+from testkit import Fail, api_request, check, read_all, wait_for  # noqa: E402
 
 A = None
 
@@ -29,19 +29,7 @@ A = None
 def api(base, request, timeout=5.0):
     """One request on api.sock; (answer, seconds it took)."""
     t0 = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(os.path.join(base, "api.sock"))
-        s.sendall(json.dumps(request).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
+    data = api_request(base, request, timeout)
     return json.loads(data), time.monotonic() - t0
 
 
@@ -115,12 +103,7 @@ def http_get(port, path="/", timeout=5.0):
     h = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         h.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while True:
-            chunk = h.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_all(h)
     finally:
         h.close()
     check(data.startswith(b"HTTP/1.1 "), f"not an HTTP answer: {data[:80]!r}")
@@ -532,37 +515,13 @@ CASES = {
 }
 
 
-def main():
+def set_args(a):
     global A
-    p = argparse.ArgumentParser()
-    p.add_argument("case", choices=sorted(CASES))
-    p.add_argument("--crashd", required=True)
-    p.add_argument("--crashctl", required=True)
-    p.add_argument("--dumper", required=True)
-    p.add_argument("--program", required=True)
-    A = e2ekit.A = p.parse_args()
-    tmp = tempfile.mkdtemp(prefix=f"crashd-torture-{A.case}.")
-    try:
-        CASES[A.case](tmp)
-    except Exception as e:
-        if not isinstance(e, Fail):
-            import traceback
-            traceback.print_exc()
-        print("FAIL:", e)
-        for n in sorted(os.listdir(tmp)):
-            if n.startswith("crashd-") and n.endswith(".log"):
-                print(f"--- {n} (last lines)")
-                print("".join(open(os.path.join(tmp, n)).readlines()[-30:]))
-        return 1
-    finally:
-        for proc in Daemon.started:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGCONT)
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
-    return 0
+    A = a
+
+
+def main():
+    return e2ekit.run_main(CASES, "crashd-torture", (), set_args)
 
 
 if __name__ == "__main__":
