@@ -48,7 +48,8 @@ static void child(int dir_fd, const char *name, enum how how) {
         blame_set_current(name);
         switch (how) {
         case NULL_WRITE:
-                *(volatile int *) (uintptr_t) sink = 1;
+                /* Address 16, not 0: UBSan would stop a null store first. */
+                *(volatile int *) (uintptr_t) (sink + 16) = 1;
                 break;
         case OVERFLOW:
                 sink = recurse(0);
