@@ -355,8 +355,8 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
                                 r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
                 }
                 if (r >= 0 && j->sentry_mask)
-                        r = sentry_event_make(rep, (const char *const *) j->sentry_mask, &j->sentry_event,
-                                              &j->sentry_event_len, j->event_id);
+                        r = sentry_event_make(rep, (const char *const *) j->sentry_mask, j->upload_from,
+                                              &j->sentry_event, &j->sentry_event_len, j->event_id);
                 if (r == -EINVAL)
                         r = 0;          /* no event: the crash is still stored */
         }

@@ -16,8 +16,8 @@
 #include "symbolicate.h"
 #include "util.h"
 
-int sentry_event_make(const struct symb_report *r, const char *const *mask, char **ret_json, size_t *ret_len,
-                      char ret_event_id[33]) {
+int sentry_event_make(const struct symb_report *r, const char *const *mask, const char *upload_from,
+                      char **ret_json, size_t *ret_len, char ret_event_id[33]) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         FILE *f;
@@ -45,6 +45,21 @@ int sentry_event_make(const struct symb_report *r, const char *const *mask, char
                 return -EINVAL;
         }
         memcpy(ret_event_id, json_string_value(id), 33);
+        if (upload_from && *upload_from) {
+                json_t *extra = json_object_get(ev, "extra");
+
+                if (!json_is_object(extra)) {
+                        extra = json_object();
+                        if (!extra || json_object_set_new(ev, "extra", extra) < 0) {
+                                json_decref(ev);
+                                return -ENOMEM;
+                        }
+                }
+                if (json_object_set_new(extra, "crashd_upload_from", json_string(upload_from)) < 0) {
+                        json_decref(ev);
+                        return -ENOMEM;
+                }
+        }
         out = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(ev);
         if (!out)

@@ -23,9 +23,11 @@
 struct symb_report;
 
 /* The event for r, one line of JSON, and its event_id (32 hex digits,
- * a hash of the dump, so the same dump is the same event). */
-int sentry_event_make(const struct symb_report *r, const char *const *mask, char **ret_json, size_t *ret_len,
-                      char ret_event_id[33]);
+ * a hash of the dump, so the same dump is the same event). upload_from
+ * (crashd's own knowledge of an upload's sender, or NULL/"") goes in
+ * extra.crashd_upload_from, apart from the tags a sender can set. */
+int sentry_event_make(const struct symb_report *r, const char *const *mask, const char *upload_from,
+                      char **ret_json, size_t *ret_len, char ret_event_id[33]);
 
 /* "https://KEY@HOST/PROJECT" -> "https://HOST/api/PROJECT/envelope/" and
  * "KEY". Only http and https. */

@@ -251,6 +251,39 @@ def case_sentry(tmp):
     print("OK: 2 envelopes, valid, vars present, secrets masked")
 
 
+def case_upload(tmp):
+    """An upload's event (issue 9, point 9): where it came from is crashd's
+    fact, in extra.crashd_upload_from, and a form field of that name stays
+    a tag the sender set."""
+    import http.client
+    port, http_port = free_port(), free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", f"http_listen=127.0.0.1:{http_port}")
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
+    subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    dump = [os.path.join(src, n) for n in os.listdir(src) if n.endswith(".dmp.zst")]
+    check(len(dump) == 1, f"no dump: {dump}")
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"upload_from\"\r\n\r\n203.0.113.9\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file_minidump\"; filename=\"d.dmp\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + open(dump[0], "rb").read() + \
+        f"\r\n--{boundary}--\r\n".encode()
+    c = http.client.HTTPConnection("127.0.0.1", http_port, timeout=30)
+    c.request("POST", "/upload", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    r = c.getresponse()
+    check(r.status == 200, f"upload: {r.status} {r.read()[:200]!r}")
+    c.close()
+    wait_for("the envelope", lambda: len(sink.accepted()) >= 1)
+    _, _, ev = judge(sink, sink.accepted()[0])
+    check(ev.get("extra", {}).get("crashd_upload_from") == "127.0.0.1", f"extra: {ev.get('extra')}")
+    check(ev.get("tags", {}).get("upload_from") == "203.0.113.9", f"tags: {ev.get('tags')}")
+    d.stop()
+    print("OK: the upload's sender in extra.crashd_upload_from, the form field only a tag")
+
+
 def case_unmasked_store(tmp):
     """mask_stored=no (issue 9, point 12): the stored report holds
     symbcrash's secrets, as its owner asked, and the Sentry event is still
@@ -500,7 +533,7 @@ def case_bench(tmp):
 
 CASES = {"sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
          "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed,
-         "unmasked-store": case_unmasked_store}
+         "unmasked-store": case_unmasked_store, "upload": case_upload}
 
 
 def main():
