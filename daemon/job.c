@@ -18,6 +18,7 @@
 
 #include "creds.h"
 #include "job.h"
+#include "paths.h"
 #include "sentry-envelope.h"
 #include "signature.h"
 #include "util.h"
@@ -72,7 +73,7 @@ static void read_upload_facts(struct job *j) {
         _cleanup_close_ int fd = -EBADF;
         ssize_t n;
 
-        if (j->uid != geteuid() || strncmp(j->name, "upload.", 7) != 0)
+        if (!paths_is_upload(j->uid, j->name))
                 return;
         fd = openat(j->uploads_fd, j->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
@@ -309,13 +310,6 @@ static int to_string(int (*fmt_text)(FILE *, const struct symb_report *),
  * could read (a dump names them, and a dump is whatever its owner wrote).
  * An upload belongs to crashd itself, but anyone may have sent it: it is
  * symbolicated as upload_user. */
-static bool become(uid_t uid, gid_t gid) {
-        return creds_become(uid, gid);
-}
-
-static bool is_upload(const struct job *j) {
-        return j->uid == 0 && strncmp(j->name, "upload.", 7) == 0;
-}
 
 static int symbolicate(struct job *j, struct symb_context *ctx, const struct proto_dump *d) {
         struct symb_report *rep = NULL;
@@ -323,11 +317,12 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         json_t *check;
         int r;
 
-        uid_t as_uid = is_upload(j) ? j->limits.upload_uid : j->uid;
-        gid_t as_gid = is_upload(j) ? j->limits.upload_gid : j->gid;
+        bool upload = paths_is_upload(j->uid, j->name);
+        uid_t as_uid = upload ? j->limits.upload_uid : j->uid;
+        gid_t as_gid = upload ? j->limits.upload_gid : j->gid;
 
-        if (j->limits.drop_privileges && !become(as_uid, as_gid)) {
-                (void) become(0, 0);
+        if (j->limits.drop_privileges && !creds_become(as_uid, as_gid)) {
+                (void) creds_become(0, 0);
                 return set_status(j, JOB_RETRY, -EPERM, "cannot take uid %u's file system identity",
                                   (unsigned) as_uid);
         }
@@ -361,7 +356,7 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
                         r = 0;          /* no event: the crash is still stored */
         }
         symb_report_free(rep);
-        if (j->limits.drop_privileges && !become(0, 0))
+        if (j->limits.drop_privileges && !creds_become(0, 0))
                 abort();        /* a worker stuck with a user's identity must not go on */
 
         if (r == -ENOMEM)

@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -24,6 +27,12 @@
 
 #define PATHS_DB_NAME       "crashd.db"
 #define PATHS_DUMPS_DIR     "dumps"
+/* Uploads' spool names start with this, and only crashd's own files count
+ * as uploads (a user's file of that name is that user's dump). */
+#define PATHS_UPLOAD_PREFIX "upload."
+static inline bool paths_is_upload(uid_t owner, const char *name) {
+        return owner == geteuid() && strncmp(name, PATHS_UPLOAD_PREFIX, sizeof(PATHS_UPLOAD_PREFIX) - 1) == 0;
+}
 /* What crashd learned about an upload (the peer), beside its spool file. */
 #define PATHS_UPLOADS_DIR   "uploads"
 #define PATHS_BAD_DIR       "bad"

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "minidump.h"
 #include "multipart.h"
+#include "paths.h"
 #include "upload.h"
 #include "util.h"
 
@@ -307,7 +308,7 @@ int upload_receive(struct daemon *d, const uint8_t *body, size_t len, const char
                         sanitize_name(f.tags[i].value, prod, sizeof(prod));
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         (void) getrandom(rnd, sizeof(rnd), GRND_NONBLOCK);
-        (void) snprintf(name, sizeof(name), "upload.%s%s%lld.%09ld.%02x%02x%02x%02x.dmp.zst", prod, prod[0] ? "." : "",
+        (void) snprintf(name, sizeof(name), PATHS_UPLOAD_PREFIX "%s%s%lld.%09ld.%02x%02x%02x%02x.dmp.zst", prod, prod[0] ? "." : "",
                         (long long) ts.tv_sec, ts.tv_nsec, rnd[0], rnd[1], rnd[2], rnd[3]);
         r = write_facts(d, name, peer);
         if (r >= 0 && (r = write_spool(d, out, out_size, name)) < 0)

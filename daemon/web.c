@@ -32,12 +32,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "daemon.h"
 #include "creds.h"
+#include "daemon.h"
 #include "http-conn.h"
 #include "http-server.h"
 #include "json-util.h"
 #include "log.h"
+#include "paths.h"
 #include "query.h"
 #include "util.h"
 
@@ -289,7 +290,7 @@ static void add_sources(struct daemon *d, json_t *answer) {
         sr.switch_creds = geteuid() == 0 && sr.uid != 0;
         /* An upload is crashd's (uid 0) but anyone may have sent it: its
          * sources are read as upload_user, as it was symbolicated. */
-        if (geteuid() == 0 && sr.uid == 0 && strncmp(json_get_str(crash, "file") ?: "", "upload.", 7) == 0) {
+        if (geteuid() == 0 && paths_is_upload(sr.uid, json_get_str(crash, "file") ?: "")) {
                 sr.uid = d->upload_uid;
                 sr.gid = d->upload_gid;
                 sr.have_gid = true;
