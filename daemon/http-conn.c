@@ -94,8 +94,6 @@ struct http_conns {
         unsigned n_evicted, n_refused;
 };
 
-static void process(struct http_conn *c);
-
 unsigned http_conns_count(const struct http_conns *s) {
         return s->n;
 }
@@ -520,6 +518,10 @@ static void process(struct http_conn *c) {
 
                         c->lingered += n;
                         (void) evbuffer_drain(in, n);
+                        /* Enough courtesy: a client still sending after
+                         * LINGER_MAX gets the reset. */
+                        if (c->lingered >= LINGER_MAX)
+                                conn_free(c);
                         return;
                 }
                 if (evbuffer_get_length(in) == 0)
@@ -594,8 +596,8 @@ static void on_write(struct bufferevent *bev, void *userdata) {
 static void on_event(struct bufferevent *bev, short what, void *userdata) {
         struct http_conn *c = userdata;
 
-        if (c->st == ST_LINGER && (what & BEV_EVENT_READING) && !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) &&
-            c->lingered < LINGER_MAX)
+        /* Lingering, a quiet reader is fine: the linger timer ends it. */
+        if (c->st == ST_LINGER && (what & BEV_EVENT_READING) && !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
                 return;
         conn_free(c);
 }
