@@ -48,11 +48,15 @@ static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...) {
         va_list ap;
 
+        /* One line at a time: two threads that crash together (mode
+         * threads) must not interleave their "crasher-tid=" lines. */
+        flockfile(stdout);
         va_start(ap, fmt);
         vprintf(fmt, ap);
         va_end(ap);
         putchar('\n');
         fflush(stdout);
+        funlockfile(stdout);
 }
 
 static void say_ids(void) {
