@@ -41,7 +41,7 @@ static char *function_print_name(Dwarf_Die *fn) {
         char *out = NULL, *base;
         size_t len = 0;
         Dwarf_Die child, origin = *fn;
-        bool first = true;
+        bool first = true, parsable;
         FILE *f;
 
         if (!symb_die_is_cxx(fn))
@@ -65,6 +65,10 @@ static char *function_print_name(Dwarf_Die *fn) {
                 free(base);
                 return NULL;
         }
+        /* gdb canonicalizes the computed name with its C++ name parser,
+         * which cannot parse a lambda's "<lambda(int)>": such a name keeps
+         * c_print_type's spelling ("const std::_Any_data &"). */
+        parsable = strstr(base, "<lambda") == NULL;
         fprintf(f, "%s(", base);
         free(base);
         if (dwarf_child(fn, &child) == 0)
@@ -82,7 +86,10 @@ static char *function_print_name(Dwarf_Die *fn) {
                         t = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(&child, DW_AT_type, &a), &pt)
                                                    ? &pt : NULL);
                         fputs(first ? "" : ", ", f);
-                        canonical_type(f, t ? t : "?");
+                        if (parsable)
+                                canonical_type(f, t ? t : "?");
+                        else
+                                fputs(t ? t : "?", f);
                         free(t);
                         first = false;
                 } while (dwarf_siblingof(&child, &child) == 0);

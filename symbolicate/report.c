@@ -275,6 +275,7 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d, struct 
         rep->n_threads_in_dump = d->n_threads;
         s.lim.max_depth = c->o.max_depth;
         s.lim.max_elements = c->o.max_elements;
+        s.lim.raw = c->o.raw;
         s.lim.mask = c->o.mask;
         s.lim.budget = &s.budget;
         symb_budget_start(&s.budget, &c->o.limits);

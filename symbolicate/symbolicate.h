@@ -41,6 +41,8 @@ struct symb_options {
         unsigned max_frames;            /* per thread; 0: 256 */
         unsigned max_depth;             /* nesting of structs/arrays in values; 0: 20, as gdb */
         unsigned max_elements;          /* array elements and string chars; 0: 200 */
+        bool raw;                       /* standard library types as their structures, like
+                                           gdb's print/r; false: as gdb's libstdc++ printers */
         struct symb_limits limits;
         /* Names (case-insensitive substrings) of variables, struct and
          * union members and tags whose values the report holds as

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cxx-names.h"
+#include "printers.h"
 #include "scope-index.h"
 #include "values.h"
 
@@ -27,6 +28,10 @@
 #define GDB_MAX_DEPTH 20
 /* gdb's max-value-size: larger objects are an error there too. */
 #define MAX_VALUE_SIZE 65536
+/* One value's text: containers of containers that share their elements
+ * (a hostile dump's vectors all pointing at one buffer) would otherwise
+ * grow it by 200 times a level. */
+#define MAX_VALUE_TEXT (1024 * 1024)
 /* Type names and chains of typedefs in hostile DWARF. */
 #define MAX_TYPE_CHAIN 64
 
@@ -231,10 +236,18 @@ static int64_t type_size(const struct symb_frame_context *fc, Dwarf_Die *type) {
                         } while (dwarf_siblingof(&c, &c) == 0);
                 return -1;
         }
+        case DW_TAG_ptr_to_member_type: {
+                /* A pointer to a method is {ptr, adj} (Itanium ABI). */
+                Dwarf_Die target;
+
+                if (dwarf_hasattr(&t, DW_AT_byte_size))
+                        return (int64_t) attr_u(&t, DW_AT_byte_size, 8);
+                return die_type(&t, &target) && peel(&target, &target) &&
+                       dwarf_tag(&target) == DW_TAG_subroutine_type ? 16 : 8;
+        }
         case DW_TAG_pointer_type:
         case DW_TAG_reference_type:
         case DW_TAG_rvalue_reference_type:
-        case DW_TAG_ptr_to_member_type:
                 return 8;
         default:
                 return -1;
@@ -551,6 +564,8 @@ struct printer {
         unsigned max_elements;
         const char *const *mask;        /* members named so print "[masked]" */
         bool masked;                    /* one did */
+        bool raw;                       /* no library printers: gdb's print/r */
+        bool cut;                       /* past MAX_VALUE_TEXT: nothing more printed */
         struct sb out;
 };
 
@@ -1727,6 +1742,41 @@ static void print_pointer(struct printer *p, Dwarf_Die *t, const struct symb_val
         }
 }
 
+/* A pointer to member, as the Itanium ABI lays it out: to a method,
+ * {ptr, adj} with bit 0 of ptr set for a virtual one (gnuv3_print_method_ptr
+ * prints "NULL", or the function and ", this adjustment N"); to a data
+ * member, the member's offset with -1 for null (cp_print_class_member).
+ * Virtual methods and non-null data members are not printed yet. */
+static void print_member_pointer(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off,
+                                 unsigned size) {
+        Dwarf_Die target;
+        bool method = die_type(t, &target) && peel(&target, &target) && dwarf_tag(&target) == DW_TAG_subroutine_type;
+        uint64_t ptr = get_u64(v, off, 8);
+
+        if (method && size == 16) {
+                int64_t adj = (int64_t) get_u64(v, off + 8, 8);
+
+                if (ptr == 0) {
+                        sb_puts(&p->out, "NULL");
+                        return;
+                }
+                if (ptr & 1) {
+                        sb_puts(&p->out, "<not implemented>");
+                        return;
+                }
+                sb_printf(&p->out, "0x%" PRIx64, ptr);
+                addr_symbol(p->fc, ptr, &p->out);
+                if (adj)
+                        sb_printf(&p->out, ", this adjustment %" PRId64, adj);
+                return;
+        }
+        if (!method && size == 8 && ptr == UINT64_MAX) {
+                sb_puts(&p->out, "NULL");
+                return;
+        }
+        sb_puts(&p->out, "<not implemented>");
+}
+
 /* generic_val_print_array: an array of no length (a flexible member)
  * prints as a pointer to its first element. */
 static void print_unsized_array(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off) {
@@ -1786,6 +1836,12 @@ static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb
 
 static void print_value(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off, int recurse,
                         bool deref_ref) {
+        if (p->out.len > MAX_VALUE_TEXT) {
+                if (!p->cut)
+                        sb_puts(&p->out, "<error: the value's text passed 1 MiB and was cut>");
+                p->cut = true;
+                return;
+        }
         if (p->nesting >= MAX_NESTING) {
                 sb_puts(&p->out, "<error: the value nests too deep (a cycle in the debug info?)>");
                 return;
@@ -1832,6 +1888,10 @@ static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb
                         print_marker(p, r, v);
                         return;
                 }
+                /* gdb's do_val_print asks the pretty printers first,
+                 * before its depth limit. */
+                if (tag != DW_TAG_array_type && !p->raw && symb_print_library_type(p, &t, v, off, recurse))
+                        return;
                 if (recurse >= (int) p->max_depth &&
                     !(tag == DW_TAG_array_type && ({
                             Dwarf_Die e;
@@ -1891,6 +1951,9 @@ static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb
                 }
                 print_pointer(p, &t, v, off);
                 return;
+        case DW_TAG_ptr_to_member_type:
+                print_member_pointer(p, &t, v, off, (unsigned) size);
+                return;
         default:
                 sb_puts(&p->out, "<not implemented>");
         }
@@ -1918,6 +1981,326 @@ static bool synthetic_target(const struct symb_value *v, uint64_t off, Dwarf_Die
         return false;
 }
 
+/* ---- services to the library printers (printers.h) ---- */
+
+void pv_puts(struct printer *p, const char *s) {
+        sb_puts(&p->out, s);
+}
+
+void pv_printf(struct printer *p, const char *fmt, ...) {
+        va_list ap;
+        char small[256];
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(small, sizeof small, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        if ((size_t) n < sizeof small) {
+                sb_putn(&p->out, small, (size_t) n);
+                return;
+        }
+        {
+                char *big = malloc((size_t) n + 1);
+
+                if (!big) {
+                        p->out.oom = true;
+                        return;
+                }
+                va_start(ap, fmt);
+                vsnprintf(big, (size_t) n + 1, fmt, ap);
+                va_end(ap);
+                sb_putn(&p->out, big, (size_t) n);
+                free(big);
+        }
+}
+
+unsigned pv_max_elements(const struct printer *p) {
+        return p->max_elements;
+}
+
+unsigned pv_max_depth(const struct printer *p) {
+        return p->max_depth;
+}
+
+bool pv_failed(const struct printer *p) {
+        return p->out.oom || p->cut;
+}
+
+size_t pv_mark(const struct printer *p) {
+        return p->out.len;
+}
+
+void pv_rewind(struct printer *p, size_t mark) {
+        if (mark < p->out.len && p->out.s) {
+                p->out.len = mark;
+                p->out.s[mark] = 0;
+        }
+}
+
+const struct symb_frame_context *pv_frame(const struct printer *p) {
+        return p->fc;
+}
+
+void pv_value(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off, int recurse) {
+        print_value(p, type, v, off, recurse, false);
+}
+
+enum symb_reason pv_value_at(struct printer *p, Dwarf_Die *type, uint64_t addr, int recurse) {
+        int64_t size = type_size(p->fc, type);
+        struct symb_value *mv;
+        enum symb_reason r;
+        bool entire;
+
+        if (size <= 0 || size > MAX_VALUE_SIZE) {
+                sb_puts(&p->out, size == 0 ? "{<No data fields>}" : "<error: a value too large to print>");
+                return SYMB_REASON_NONE;
+        }
+        mv = memory_value(p->fc, addr, (size_t) size);
+        if (!mv) {
+                p->out.oom = true;
+                return SYMB_REASON_NONE;
+        }
+        r = bits_reason(mv, 0, (uint64_t) size * 8, &entire);
+        if (r != SYMB_REASON_NONE && entire) {
+                print_marker(p, r, mv);
+                memory_value_free(mv);
+                return r;
+        }
+        print_value(p, type, mv, 0, recurse, false);
+        memory_value_free(mv);
+        return SYMB_REASON_NONE;
+}
+
+void pv_marker(struct printer *p, enum symb_reason r) {
+        print_marker(p, r, NULL);
+}
+
+void pv_string_at(struct printer *p, uint64_t addr, uint64_t length, Dwarf_Die *char_type) {
+        int64_t w = type_size(p->fc, char_type);
+        enum char_kind ck = textual(char_type);
+        uint64_t want = length < p->max_elements ? length : p->max_elements;
+        size_t got;
+        uint8_t *buf;
+
+        if (w != 1 && w != 2 && w != 4)
+                w = 1;
+        if (ck == CK_NONE)
+                ck = CK_CHAR;
+        buf = malloc(want * (uint64_t) w + 1);
+        if (!buf) {
+                p->out.oom = true;
+                return;
+        }
+        /* val_print_string with a length: min(length, print elements)
+         * characters, no NUL search; what could be read is printed, then
+         * the error. */
+        got = want && p->fc->read ? p->fc->read(p->fc->read_userdata, addr, buf, want * (uint64_t) w) : 0;
+        got -= got % (size_t) w;
+        if (got == want * (uint64_t) w || got > 0)
+                print_string(p, buf, got / (size_t) w, (unsigned) w, ck, false);
+        if (got < want * (uint64_t) w)
+                sb_puts(&p->out, "<unavailable>");
+        free(buf);
+}
+
+bool pv_read(const struct printer *p, uint64_t addr, void *buf, size_t n) {
+        return p->fc->read && p->fc->read(p->fc->read_userdata, addr, buf, n) == n;
+}
+
+bool pv_get(const struct symb_value *v, uint64_t off, unsigned size, uint64_t *ret) {
+        if (size == 0 || size > 8 || off + size > v->size)
+                return false;
+        for (unsigned i = 0; i < size; i++)
+                if (v->known[off + i] != 0xff)
+                        return false;
+        *ret = get_u64(v, off, size);
+        return true;
+}
+
+bool pv_die_type(Dwarf_Die *die, Dwarf_Die *ret) {
+        return die_type(die, ret);
+}
+
+bool pv_peel(Dwarf_Die *type, Dwarf_Die *ret) {
+        return peel(type, ret);
+}
+
+int64_t pv_type_size(const struct printer *p, Dwarf_Die *type) {
+        return type_size(p->fc, type);
+}
+
+static uint64_t type_align(Dwarf_Die *type, int depth) {
+        Dwarf_Die t = *type, c, mt;
+        uint64_t a = 1;
+
+        for (int i = 0; i < MAX_TYPE_CHAIN; i++) {
+                if (dwarf_hasattr(&t, DW_AT_alignment))
+                        return attr_u(&t, DW_AT_alignment, 1);
+                if (!is_qualifier(dwarf_tag(&t)))
+                        break;
+                if (!die_type(&t, &t))
+                        return 1;
+        }
+        if (depth > 32)
+                return 1;
+        switch (dwarf_tag(&t)) {
+        case DW_TAG_structure_type:
+        case DW_TAG_class_type:
+        case DW_TAG_union_type:
+                if (dwarf_child(&t, &c) == 0)
+                        do {
+                                int tag = dwarf_tag(&c);
+
+                                if ((tag == DW_TAG_member && !dwarf_hasattr(&c, DW_AT_declaration)) ||
+                                    tag == DW_TAG_inheritance) {
+                                        uint64_t m = die_type(&c, &mt) ? type_align(&mt, depth + 1) : 1;
+
+                                        if (m > a)
+                                                a = m;
+                                }
+                        } while (dwarf_siblingof(&c, &c) == 0);
+                return a;
+        case DW_TAG_array_type:
+                return die_type(&t, &mt) ? type_align(&mt, depth + 1) : 1;
+        case DW_TAG_pointer_type:
+        case DW_TAG_reference_type:
+        case DW_TAG_rvalue_reference_type:
+        case DW_TAG_ptr_to_member_type:
+                return 8;
+        default: {
+                Dwarf_Word size = attr_u(&t, DW_AT_byte_size, 1);
+
+                return size >= 16 ? 16 : size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+        }
+        }
+}
+
+uint64_t pv_type_align(Dwarf_Die *type) {
+        return type_align(type, 0);
+}
+
+static bool member_in(const struct printer *p, Dwarf_Die *t, const char *name, Dwarf_Die *type, uint64_t *off,
+                      int depth) {
+        Dwarf_Die c, bt;
+        uint64_t boff;
+
+        if (depth > 32 || dwarf_child(t, &c) != 0)
+                return false;
+        /* gdb's search_struct_field: the class's own fields first... */
+        do {
+                const char *n;
+
+                if (dwarf_tag(&c) != DW_TAG_member || dwarf_hasattr(&c, DW_AT_declaration))
+                        continue;
+                n = dwarf_diename(&c);
+                if (n && strcmp(n, name) == 0)
+                        return die_type(&c, type) && member_offset(&c, off);
+        } while (dwarf_siblingof(&c, &c) == 0);
+        /* ...then each base class's, depth first. */
+        dwarf_child(t, &c);
+        do {
+                if (dwarf_tag(&c) != DW_TAG_inheritance || attr_u(&c, DW_AT_virtuality, 0) != 0)
+                        continue;
+                if (!die_type(&c, &bt) || !peel(&bt, &bt) || !complete(p->fc, &bt) || !member_offset(&c, &boff))
+                        continue;
+                if (member_in(p, &bt, name, type, off, depth + 1)) {
+                        *off += boff;
+                        return true;
+                }
+        } while (dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+bool pv_member(const struct printer *p, Dwarf_Die *t, const char *name, Dwarf_Die *type, uint64_t *off) {
+        Dwarf_Die pt;
+
+        if (!peel(t, &pt) || !complete(p->fc, &pt))
+                return false;
+        return member_in(p, &pt, name, type, off, 0);
+}
+
+static bool targ_in(Dwarf_Die *parent, unsigned *n, Dwarf_Die *type, int64_t *value, enum pv_targ *kind) {
+        Dwarf_Die c;
+
+        if (dwarf_child(parent, &c) != 0)
+                return false;
+        do {
+                int tag = dwarf_tag(&c);
+
+                if (tag == DW_TAG_GNU_template_parameter_pack) {
+                        if (targ_in(&c, n, type, value, kind))
+                                return true;
+                        continue;
+                }
+                if (tag != DW_TAG_template_type_parameter && tag != DW_TAG_template_value_parameter)
+                        continue;
+                if ((*n)-- > 0)
+                        continue;
+                if (tag == DW_TAG_template_type_parameter) {
+                        *kind = PV_TARG_TYPE;
+                        if (type && !die_type(&c, type))
+                                *kind = PV_TARG_NONE;
+                } else {
+                        Dwarf_Attribute a;
+                        Dwarf_Sword sv;
+
+                        *kind = PV_TARG_NONE;
+                        if (dwarf_attr_integrate(&c, DW_AT_const_value, &a) && dwarf_formsdata(&a, &sv) == 0) {
+                                *kind = PV_TARG_VALUE;
+                                if (value)
+                                        *value = sv;
+                        }
+                }
+                return true;
+        } while (dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+enum pv_targ pv_template_arg(Dwarf_Die *t, unsigned n, Dwarf_Die *type, int64_t *value) {
+        enum pv_targ kind = PV_TARG_NONE;
+
+        return targ_in(t, &n, type, value, &kind) ? kind : PV_TARG_NONE;
+}
+
+static bool is_field(Dwarf_Die *c) {
+        int tag = dwarf_tag(c);
+
+        return tag == DW_TAG_inheritance || tag == DW_TAG_member || tag == DW_TAG_variable;
+}
+
+bool pv_field(Dwarf_Die *t, unsigned k, Dwarf_Die *ret) {
+        Dwarf_Die c;
+
+        if (dwarf_child(t, &c) != 0)
+                return false;
+        do {
+                if (is_field(&c) && k-- == 0) {
+                        *ret = c;
+                        return true;
+                }
+        } while (dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+size_t pv_n_fields(Dwarf_Die *t) {
+        Dwarf_Die c;
+        size_t n = 0;
+
+        if (dwarf_child(t, &c) != 0)
+                return 0;
+        do
+                n += is_field(&c);
+        while (dwarf_siblingof(&c, &c) == 0);
+        return n;
+}
+
+bool pv_base(Dwarf_Die *f, Dwarf_Die *type, uint64_t *off) {
+        return dwarf_tag(f) == DW_TAG_inheritance && attr_u(f, DW_AT_virtuality, 0) == 0 && die_type(f, type) &&
+               member_offset(f, off);
+}
+
 int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, const struct symb_value *v,
                       const struct symb_value_limits *lim, bool deref_ref, char **ret, bool *ret_masked) {
         struct printer p = {
@@ -1925,6 +2308,7 @@ int symb_value_format(const struct symb_frame_context *fc, Dwarf_Die *type, cons
                 .max_depth = lim && lim->max_depth ? lim->max_depth : GDB_MAX_DEPTH,
                 .max_elements = lim && lim->max_elements ? lim->max_elements : 200,
                 .mask = lim ? lim->mask : NULL,
+                .raw = lim && lim->raw,
         };
         Dwarf_Die t;
         bool entire;

@@ -13,6 +13,7 @@ struct symb_budget;
 struct symb_value_limits {
         unsigned max_depth;             /* struct/array nesting printed */
         unsigned max_elements;          /* array elements and string bytes */
+        bool raw;                       /* library types as their structures (printers.h) */
         const char *const *mask;        /* variables and members printed "[masked]"; NULL: none */
         struct symb_budget *budget;     /* what the report may still spend (budget.h); NULL:
                                            no bound */

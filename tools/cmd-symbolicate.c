@@ -37,6 +37,8 @@ static void usage(FILE *f) {
               "      --no-mask         mask nothing but the --mask names (every format masks password,\n"
               "                        passwd, secret, token, api_key, apikey, auth, credential, cookie and\n"
               "                        private by default)\n"
+              "  -r, --raw             print standard library types (std::vector, std::map, ...) as their\n"
+              "                        structures, like gdb's print/r, not as gdb's libstdc++ printers do\n"
               "      --no-system-debug do not look in /usr/lib/debug\n"
               "      --debuginfod-timeout SECONDS\n"
               "                        give up on debuginfod (DEBUGINFOD_URLS) after this long (default 10)\n"
@@ -65,6 +67,7 @@ int cmd_symbolicate(int argc, char **argv) {
                 { "sysroot", required_argument, NULL, 's' },
                 { "mask", required_argument, NULL, 'm' },
                 { "no-mask", no_argument, NULL, OPT_NO_MASK },
+                { "raw", no_argument, NULL, 'r' },
                 { "no-system-debug", no_argument, NULL, OPT_NO_SYSTEM_DEBUG },
                 { "debuginfod-timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
@@ -86,7 +89,7 @@ int cmd_symbolicate(int argc, char **argv) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:d:s:m:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+f:d:s:m:rh", options, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         if (!strcmp(optarg, "text"))
@@ -120,6 +123,9 @@ int cmd_symbolicate(int argc, char **argv) {
                         break;
                 case OPT_NO_MASK:
                         default_mask = false;
+                        break;
+                case 'r':
+                        o.raw = true;
                         break;
                 case OPT_NO_SYSTEM_DEBUG:
                         o.no_system_debug = true;
