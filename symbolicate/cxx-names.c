@@ -155,6 +155,41 @@ static bool member_pointer(const char *s, const char *end) {
         return true;
 }
 
+/* An integer type of several words ("long unsigned int", "short int")
+ * as the demangler names it ("unsigned long", "short"); false, nothing
+ * written, for anything else. */
+static bool integer_type(struct out *o, const char *s, const char *end) {
+        static const char *const words[] = { "signed", "unsigned", "short", "long", "int", "char" };
+        unsigned count[6] = { 0 }, n = 0;
+        const char *name;
+
+        for (s = skip_space(s, end); s < end; s = skip_space(s, end)) {
+                size_t k;
+
+                for (k = 0; k < 6 && !word_at(s, end, words[k]); k++)
+                        ;
+                if (k == 6)
+                        return false;
+                count[k]++;
+                n++;
+                s += strlen(words[k]);
+        }
+        if (n < 2)
+                return false;
+        if (count[5])
+                name = count[1] ? "unsigned char" : count[0] ? "signed char" : "char";
+        else if (count[2])
+                name = count[1] ? "unsigned short" : "short";
+        else if (count[3] >= 2)
+                name = count[1] ? "unsigned long long" : "long long";
+        else if (count[3])
+                name = count[1] ? "unsigned long" : "long";
+        else
+                name = count[1] ? "unsigned int" : "int";
+        put(o, name, strlen(name));
+        return true;
+}
+
 static void type(struct out *o, const char *s, const char *end, int depth) {
         const char *quals[4];
         size_t nq = 0;
@@ -175,7 +210,8 @@ static void type(struct out *o, const char *s, const char *end, int depth) {
         for (p = s; p < end && *p != '*' && *p != '&' && *p != '(' && *p != '['; p++)
                 if (*p == '<')
                         p = group_end(p, end);
-        name(o, base, trim_end(base, p < end ? p : end), depth);
+        if (!integer_type(o, base, trim_end(base, p < end ? p : end)))
+                name(o, base, trim_end(base, p < end ? p : end), depth);
         for (size_t i = 0; i < nq; i++) {
                 putc1(o, ' ');
                 put(o, quals[i], strlen(quals[i]));

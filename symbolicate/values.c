@@ -530,7 +530,14 @@ static void type_name_rec(struct sb *b, Dwarf_Die *type, const char *inner, int 
 
                 if (tag == DW_TAG_typedef && name)
                         qualified_name(b, type);
-                else
+                else if (tag == DW_TAG_base_type && name && is_cplus(type)) {
+                        /* gdb canonicalizes C++ names, base types' too:
+                         * "long unsigned int" is "unsigned long". */
+                        char *c = symb_cxx_canonical_type(name);
+
+                        sb_puts(b, c ? c : name);
+                        free(c);
+                } else
                         sb_puts(b, name ? name : "?");
                 break;
         }
@@ -1829,6 +1836,34 @@ static void print_reference(struct printer *p, Dwarf_Die *t, const struct symb_v
 static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb_value *v, uint64_t off,
                            int recurse, bool deref_ref);
 
+/* printers.py's RxPrinter.invoke: a reference to a type a library
+ * printer claims prints as its referent does, with no "@0x...: ". */
+static bool print_library_referent(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off,
+                                   int recurse) {
+        Dwarf_Die target, tt;
+        int64_t size;
+        struct symb_value *mv;
+        bool done;
+        int tag;
+
+        if (!die_type(t, &target) || !peel(&target, &tt) || !complete(p->fc, &tt))
+                return false;
+        tag = dwarf_tag(&tt);
+        if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type && tag != DW_TAG_union_type)
+                return false;
+        size = type_size(p->fc, &tt);
+        if (size <= 0 || size > MAX_VALUE_SIZE)
+                return false;
+        mv = memory_value(p->fc, get_u64(v, off, 8), (size_t) size);
+        if (!mv) {
+                p->out.oom = true;
+                return true;
+        }
+        done = symb_print_library_type(p, &tt, mv, 0, recurse);
+        memory_value_free(mv);
+        return done;
+}
+
 /* Every nesting of values, anonymous members' included (which gdb's depth
  * limit does not count), is bounded: a user's DWARF may make a struct
  * its own unnamed member. */
@@ -1924,6 +1959,8 @@ static void print_value_in(struct printer *p, Dwarf_Die *type, const struct symb
                         print_marker(p, r, v);
                         return;
                 }
+                if (!p->raw && print_library_referent(p, &t, v, off, recurse))
+                        return;
                 print_reference(p, &t, v, off, recurse, deref_ref);
                 return;
         default:
@@ -2099,7 +2136,7 @@ void pv_string_at(struct printer *p, uint64_t addr, uint64_t length, Dwarf_Die *
         got = want && p->fc->read ? p->fc->read(p->fc->read_userdata, addr, buf, want * (uint64_t) w) : 0;
         got -= got % (size_t) w;
         if (got == want * (uint64_t) w || got > 0)
-                print_string(p, buf, got / (size_t) w, (unsigned) w, ck, false);
+                print_string(p, buf, got / (size_t) w, (unsigned) w, ck, length > want);
         if (got < want * (uint64_t) w)
                 sb_puts(&p->out, "<unavailable>");
         free(buf);
