@@ -121,12 +121,20 @@ static void kid_value_in(struct kids *k, Dwarf_Die *type, const struct symb_valu
 
 /* One child that is an error or a marker, after which the walk ends. */
 static void kid_error(struct kids *k, const char *label, const char *what) {
+        enum hint hint = k->hint;
+
         if (!kids_room(k))
                 return;
+        /* A whole child, never inside a map's "[key]". */
+        if (hint == HINT_MAP && k->i % 2 == 1)
+                k->i++;
+        if (hint == HINT_MAP)
+                k->hint = HINT_ARRAY;
         if (kid_open(k, label)) {
                 pv_puts(k->p, what);
                 k->i++;
         }
+        k->hint = hint;
 }
 
 static void kids_end(struct kids *k, bool exhausted) {
@@ -474,8 +482,26 @@ static bool string_to_string(struct lv *x, bool *none) {
             !pv_get(x->v, x->off + poff, 8, &ptr))
                 return false;
         if (strstr(x->full, "::__cxx11::basic_string")) {
+                Dwarf_Die bt;
+                uint64_t boff, cap;
+                int64_t w = size_of(x, &ctype);
+
                 if (!lv_u64(x, "_M_string_length", &len))
                         return false;
+                /* Longer than its buffer: a corrupt string, not 200
+                 * characters of whatever follows. The buffer is the
+                 * object's own (15 bytes' worth) or holds
+                 * _M_allocated_capacity characters. */
+                if (x->v->has_addr && lv_member(x, "_M_local_buf", &bt, &boff) && w > 0 &&
+                    ptr == x->v->addr + x->off + boff)
+                        cap = (uint64_t) (size_of(x, &bt) / w) - 1;
+                else if (!lv_u64(x, "_M_allocated_capacity", &cap))
+                        cap = UINT64_MAX;
+                if (len > cap) {
+                        pv_printf(x->p, "<error: a corrupt std::string: length %" PRIu64 ", capacity %" PRIu64 ">",
+                                  len, cap);
+                        return true;
+                }
         } else {
                 /* The copy-on-write string: its length is in the _Rep
                  * before the characters (length, capacity, refcount). */

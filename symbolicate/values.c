@@ -2228,12 +2228,20 @@ static bool member_in(const struct printer *p, Dwarf_Die *t, const char *name, D
         /* gdb's search_struct_field: the class's own fields first... */
         do {
                 const char *n;
+                uint64_t aoff;
 
                 if (dwarf_tag(&c) != DW_TAG_member || dwarf_hasattr(&c, DW_AT_declaration))
                         continue;
                 n = dwarf_diename(&c);
                 if (n && strcmp(n, name) == 0)
                         return die_type(&c, type) && member_offset(&c, off);
+                /* An anonymous struct or union's members are the class's
+                 * own (basic_string's _M_local_buf). */
+                if ((!n || !*n) && die_type(&c, &bt) && peel(&bt, &bt) && member_offset(&c, &aoff) &&
+                    member_in(p, &bt, name, type, off, depth + 1)) {
+                        *off += aoff;
+                        return true;
+                }
         } while (dwarf_siblingof(&c, &c) == 0);
         /* ...then each base class's, depth first. */
         dwarf_child(t, &c);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tests/conformance/printers.cc: every libstdc++ type crashd prints as
 // gdb's printers do (symbolicate/printers-libstdcxx.c), in the frames of
-// two threads, crashing deterministically. run-printers.py builds it with
+// two threads, crashing deterministically, and a class defined only in
+// another module (printers-parser.h). run-printers.py builds it with
 // gcc and clang at -O0 and -O2 and compares each value with gdb's, with
 // the printers Debian installs, on the core of the same crash.
 //
@@ -34,6 +35,8 @@
 #include <variant>
 #include <vector>
 
+#include "printers-parser.h"
+
 #define NOINLINE __attribute__((noinline))
 // The object stays in memory and alive at -O2: its address escapes.
 #define KEEP(x) __asm__ volatile("" : : "g"(&(x)) : "memory")
@@ -51,6 +54,13 @@ struct Inventory {
         std::map<std::string, int> index;
         std::string owner;
         Part *featured;
+};
+
+// Parser is only declared in this program's DWARF (printers-parser.h).
+struct Service {
+        Parser *parser;
+        Parser inline_parser;
+        int port;
 };
 
 struct Node {
@@ -156,10 +166,12 @@ NOINLINE void wrappers(Inventory &inv) {
         std::thread::id self = std::this_thread::get_id();
         std::mutex mu;
         Node leaf{"leaf", {}, sp}, root{"root", {&leaf}, nullptr};
+        Service service{nullptr, Parser(), 8080};
         KEEP(up); KEEP(up_null); KEEP(up_str); KEEP(up_arr); KEEP(sp); KEEP(sp_empty); KEEP(sp_copy); KEEP(wp);
         KEEP(expired); KEEP(none); KEEP(some); KEEP(opt_str); KEEP(opt_vec); KEEP(var_str); KEEP(var_int);
         KEEP(var_vec); KEEP(tup); KEEP(empty_tup); KEEP(pr); KEEP(pr_vec); KEEP(fn_empty); KEEP(fn_lambda);
         KEEP(at_int); KEEP(at_bool); KEEP(at_ptr); KEEP(dur); KEEP(self); KEEP(mu); KEEP(leaf); KEEP(root);
+        KEEP(service);
         associative(inv);
 }
 

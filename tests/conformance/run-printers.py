@@ -34,6 +34,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,19 +57,28 @@ CXX = {'gcc': 'g++', 'clang': 'clang++'}
 
 # What each corrupt container of `printers corrupt` must say.
 CORRUPT_MARKS = {
-    'backwards': '<error: a corrupt std::vector: its end is before its start>',
-    'cycle': "<error: the tree's links go round in a cycle>",
-    'loop': "<error: the list's links go round in a cycle>",
-    'wild': 'std::vector of length 2, capacity ',
+    'backwards': 'std::vector of length -3, capacity 0 = {<error: a corrupt std::vector: its end is before its start>}',
+    'cycle': "std::map with 3 elements = {[1] = 1, <error: the tree's links go round in a cycle>}",
+    'loop': "std::__cxx11::list = {[0] = 1, [1] = 2, [2] = 3, [3] = <error: the list's links go round in a cycle>}",
+    'wild': '= {<unavailable>}',
 }
 
 
 def build(a, work):
     exe = os.path.join(work, 'printers-%s-%s' % (a.cc, a.opt))
-    cmd = [CXX[a.cc], '-std=c++17', '-g', '-' + a.opt, '-pthread', '-o', exe, a.source]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
-    if r.returncode != 0:
-        raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), r.stdout.decode()))
+    # clang leaves libstdc++'s extern templates (std::string) declared
+    # only, and Debian's libstdc++6 has no debug info to define them: gdb's
+    # printers then fail ("There is no member named _M_p"), and gdb is no
+    # oracle. -fstandalone-debug emits them, as GCC does by default.
+    flags = [CXX[a.cc], '-std=c++17', '-g', '-' + a.opt, '-pthread'] + (['-fstandalone-debug'] if a.cc == 'clang' else [])
+    # The class with its vtable in another module: a shared library.
+    lib = os.path.join(work, 'libprinters-parser.so')
+    cmds = [flags + ['-fPIC', '-shared', '-o', lib, os.path.join(os.path.dirname(a.source), 'printers-parser.cc')],
+            flags + ['-o', exe, a.source, lib, '-Wl,-rpath,' + work]]
+    for cmd in cmds:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+        if r.returncode != 0:
+            raise RuntimeError('%s failed:\n%s' % (' '.join(cmd), r.stdout.decode()))
     return exe
 
 
@@ -79,9 +89,12 @@ def gdb(exe, core, work, printers):
     cmd += ['-ex', 'set width 0', '-ex', 'set height 0', '-ex', 'set print frame-arguments all',
             '-ex', 'set print entry-values no', '-ex', 'set backtrace past-main on',
             '-ex', 'thread apply all bt full', exe, core]
+    # gdb's warnings ("RTTI symbol not found") go to stderr, apart: they
+    # would land in the middle of a value.
     r = subprocess.run(cmd, env={'PATH': '/usr/bin:/bin', 'LC_ALL': 'C', 'HOME': work}, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
-    return r.stdout.decode('utf-8', 'replace')
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    # Some warnings still reach stdout, in the middle of a value.
+    return re.sub(r"warning: RTTI symbol not found for class '[^']*'\n", '', r.stdout.decode('utf-8', 'replace'))
 
 
 def symbolicate(crashctl, dump, raw):
@@ -95,12 +108,20 @@ def symbolicate(crashctl, dump, raw):
 
 
 def our_text(v):
-    return v['value'] if v.get('value') is not None else '<%s>' % v.get('reason', '?')
+    text = v['value'] if v.get('value') is not None else '<%s>' % v.get('reason', '?')
+    # What gdb reads from a call-clobbered register of a caller frame is
+    # what the callee left there (run-conformance.py counts these apart).
+    if text == '<optimized out>' and 'call-clobbered' in (v.get('detail') or ''):
+        return CLOBBERED
+    return text
+
+
+CLOBBERED = '<optimized out: call-clobbered>'
 
 
 def own_values(gdb_text, report, source):
     """[(where, name, gdb's text, ours or None)] of the program's frames."""
-    base = os.path.basename(source)
+    base = os.path.basename(source)   # the program's own frames
     othreads = {th['tid']: th['frames'] for th in report['threads']}
     out = []
     for tid, gframes in sorted(parse_gdb(gdb_text).items()):
@@ -117,6 +138,12 @@ def own_values(gdb_text, report, source):
 
 
 def verdict(g, o):
+    if 'Python Exception' in g:
+        # libstdc++'s printer failed in gdb (clang leaves std::string, an
+        # extern template, declared only): no oracle for this value.
+        return 'gdb-error'
+    if o == CLOBBERED:
+        return 'clobbered'
     if o is None:
         return 'missing'
     if o == g:
@@ -128,7 +155,7 @@ def verdict(g, o):
 
 
 def compare(rows, label):
-    counts = {'equal': 0, 'partial': 0, 'missing': 0, 'DIFFERENT': 0}
+    counts = {'equal': 0, 'partial': 0, 'clobbered': 0, 'gdb-error': 0, 'missing': 0, 'DIFFERENT': 0}
     print('\n%s: %d values' % (label, len(rows)))
     print('%-24s %-14s %-9s %s' % ('frame', 'variable', 'ours', "gdb's value"))
     for where, name, g, o in rows:
@@ -164,8 +191,8 @@ def run(a, work):
             if got is None or mark not in got:
                 failures.append('%s: %r does not say %r' % (name, got, mark))
         huge = values.get('huge') or ''
-        if not huge.startswith('"short') or len(huge) > 400:
-            failures.append('huge: a string of a huge length must print at most 200 characters: %r' % huge[:500])
+        if huge != '<error: a corrupt std::string: length 9223372036854775807, capacity 15>':
+            failures.append('huge: a string longer than its buffer must say so: %r' % huge[:500])
         if 'wild' in values and '<unavailable>' not in values['wild']:
             failures.append('wild: elements nothing maps must read <unavailable>: %r' % values['wild'])
         if took > 30 or size > 4 << 20:
@@ -177,7 +204,7 @@ def run(a, work):
     for label, c in (('with printers', pretty), ('--raw', raw)):
         if c['DIFFERENT'] or c['missing']:
             failures.append('%s: %d values differ from gdb, %d missing' % (label, c['DIFFERENT'], c['missing']))
-    total = sum(pretty.values())
+    total = sum(pretty.values()) - pretty['clobbered'] - pretty['gdb-error']
     share = pretty['equal'] / total if total else 0
     print('\nequal with printers: %.3f (%d of %d), partial %d' % (share, pretty['equal'], total, pretty['partial']))
     if total == 0 or share < a.min_equal:

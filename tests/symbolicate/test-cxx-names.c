@@ -23,6 +23,14 @@ static const struct {
         { "E<unsigned long long>", "E<unsigned long long>" },
         { "E<const char *const *>", "E<char const* const*>" },
         { "G<0>", "G<0>" },
+        /* Integer types of several words, as the demangler names them
+         * (gdb 13: std::forward_list<long int> reads
+         * "std::forward_list<long, std::allocator<long> >"). */
+        { "std::allocator<long unsigned int>", "std::allocator<unsigned long>" },
+        { "E<long int, short int, short unsigned int>", "E<long, short, unsigned short>" },
+        { "E<long long int, long long unsigned int, unsigned int>", "E<long long, unsigned long long, unsigned int>" },
+        { "E<signed char, char, unsigned char>", "E<signed char, char, unsigned char>" },
+        { "E<const long int *>", "E<long const*>" },
         { "E<int[4]>", "E<int [4]>" },
         { "E<E<const int> >", "E<E<int const> >" },
         { "E<int (K::*)(int)>", "E<int (K::*)(int)>" },
@@ -62,6 +70,9 @@ static void canonical_types(void **state) {
                 { "const geo::Shape &", "geo::Shape const&" },
                 { "int", "int" },
                 { "unsigned long", "unsigned long" },
+                /* A C++ base type's DW_AT_name, as gdb names the type. */
+                { "long unsigned int", "unsigned long" },
+                { "long int *", "long*" },
                 { "void (*)(const geo::Shape &, int, const char *)", "void (*)(geo::Shape const&, int, char const*)" },
         };
 
