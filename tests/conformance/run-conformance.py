@@ -119,7 +119,9 @@ def crash(exe, mode, dumper, work, name, core_limit, plugin_so=None, args=(), ex
 
 
 def symbolicate(crashctl, dump):
-    s = subprocess.run([crashctl, 'symbolicate', '--format', 'json', '--no-mask', dump],
+    # gdb runs without printers here: --raw is its print/r (run-printers.py
+    # compares the printers).
+    s = subprocess.run([crashctl, 'symbolicate', '--format', 'json', '--no-mask', '--raw', dump],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     if s.returncode != 0:
         raise RuntimeError('crashctl symbolicate failed (%d): %s' % (s.returncode, s.stderr.decode()))
