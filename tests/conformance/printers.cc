@@ -8,7 +8,8 @@
 //
 // `printers corrupt` breaks some containers first (a vector whose end is
 // before its start, a map whose nodes form a cycle, a string of a huge
-// length, a list that loops): the report must say so and stay bounded.
+// length, a list that loops, vectors sharing their buffers 200 x 200
+// times): the report must say so and stay bounded.
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -180,6 +181,9 @@ struct FakeVector {
         int *start, *finish, *end;
 };
 
+static int shared_ints[200];
+static FakeVector shared_rows[200], shared_tables[200];
+
 NOINLINE void corrupt(Inventory &inv) {
         std::vector<int> backwards{1, 2, 3};
         std::string huge = "short";
@@ -208,7 +212,20 @@ NOINLINE void corrupt(Inventory &inv) {
         // Elements at an address nothing maps.
         reinterpret_cast<FakeVector *>(&wild)->start = reinterpret_cast<int *>(0x10000);
         reinterpret_cast<FakeVector *>(&wild)->finish = reinterpret_cast<int *>(0x10008);
-        KEEP(backwards); KEEP(huge); KEEP(cycle); KEEP(loop); KEEP(wild);
+        // 200 x 200 vectors that all share one buffer of 200 ints: 8
+        // million elements to print from 10 KB of globals (in every dump).
+        std::vector<std::vector<std::vector<int>>> amplify;
+        for (int i = 0; i < 200; i++) {
+                shared_ints[i] = 7;
+                shared_rows[i] = FakeVector{shared_ints, shared_ints + 200, shared_ints + 200};
+                shared_tables[i] = FakeVector{reinterpret_cast<int *>(shared_rows),
+                                              reinterpret_cast<int *>(shared_rows + 200),
+                                              reinterpret_cast<int *>(shared_rows + 200)};
+        }
+        *reinterpret_cast<FakeVector *>(&amplify) =
+                FakeVector{reinterpret_cast<int *>(shared_tables), reinterpret_cast<int *>(shared_tables + 200),
+                           reinterpret_cast<int *>(shared_tables + 200)};
+        KEEP(backwards); KEEP(huge); KEEP(cycle); KEEP(loop); KEEP(wild); KEEP(amplify);
         std::vector<std::string> log;
         crash(inv, huge, log);
 }
