@@ -107,6 +107,22 @@ char *symb_die_function_name(Dwarf_Die *die) {
                 return strdup(l ? l : name);
         }
 
+        /* gdb's frame name is its symbol's print name less the
+         * parameters (cp_remove_params), but its C++ name parser cannot
+         * parse an ABI tag: a function whose demangled name has one
+         * ("tagged[abi:cxx11](int)", any function returning std::string)
+         * keeps the whole name, parameters included. */
+        {
+                char *d = NULL;
+                const char *l = NULL;
+
+                if (dwarf_attr_integrate(die, DW_AT_linkage_name, &a) ||
+                    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a))
+                        l = dwarf_formstring(&a);
+                if (l && strstr(l, "B5cxx11") && (d = symb_demangle(l)) && strstr(d, "[abi:"))
+                        return d;
+                free(d);
+        }
         /* The scope from the file's index; libdw's walk from the CU's top
          * when the index does not know the DIE. */
         if ((prefix = symb_scope_prefix(&cur)))
