@@ -565,6 +565,22 @@ static bool vector_read(struct lv *x, struct vec *s) {
         return true;
 }
 
+/* A count as printers.py computes it, in Python's unbounded integers:
+ * corrupt pointers make it overflow 64 bits. */
+static const char *big(__int128 v, char *buf, size_t len) {
+        unsigned __int128 u = v < 0 ? -(unsigned __int128) v : (unsigned __int128) v;
+        size_t n = len;
+
+        buf[--n] = 0;
+        do {
+                buf[--n] = (char) ('0' + (int) (u % 10));
+                u /= 10;
+        } while (u && n > 1);
+        if (v < 0 && n > 0)
+                buf[--n] = '-';
+        return buf + n;
+}
+
 /* gdb's pointer difference: in elements, truncated toward zero. */
 static int64_t ptr_diff(uint64_t a, uint64_t b, uint64_t size) {
         return (int64_t) (a - b) / (int64_t) size;
@@ -577,11 +593,12 @@ static bool vector_to_string(struct lv *x, bool *none) {
         if (!vector_read(x, &s))
                 return false;
         if (s.bits) {
-                int64_t bl = 8 * (int64_t) s.esize;
+                __int128 bl = 8 * (__int128) s.esize;
+                char a[48], b[48];
 
-                pv_printf(x->p, "%s<bool> of length %" PRId64 ", capacity %" PRId64, x->name,
-                          bl * ptr_diff(s.finish, s.start, s.esize) + (int64_t) s.finish_bit,
-                          bl * ptr_diff(s.end, s.start, s.esize));
+                pv_printf(x->p, "%s<bool> of length %s, capacity %s", x->name,
+                          big(bl * ptr_diff(s.finish, s.start, s.esize) + (__int128) s.finish_bit, a, sizeof a),
+                          big(bl * ptr_diff(s.end, s.start, s.esize), b, sizeof b));
         } else {
                 pv_printf(x->p, "%s of length %" PRId64 ", capacity %" PRId64, x->name,
                           ptr_diff(s.finish, s.start, s.esize), ptr_diff(s.end, s.start, s.esize));
@@ -658,18 +675,18 @@ static bool deque_read(struct lv *x, struct deq *d) {
 
 static bool deque_to_string(struct lv *x, bool *none) {
         struct deq d;
-        int64_t size;
-        char buf[32];
+        __int128 size;
+        char buf[48];
 
         (void) none;
         if (!deque_read(x, &d))
                 return false;
-        size = (int64_t) d.buffer * (ptr_diff(d.e_node, d.s_node, 8) - 1) + ptr_diff(d.s_last, d.s_cur, d.esize) +
-               ptr_diff(d.e_cur, d.e_first, d.esize);
-        if (size < 0)
-                pv_printf(x->p, "%s with %" PRId64 " elements", x->name, size);
+        size = (__int128) d.buffer * ((__int128) ptr_diff(d.e_node, d.s_node, 8) - 1) +
+               ptr_diff(d.s_last, d.s_cur, d.esize) + ptr_diff(d.e_cur, d.e_first, d.esize);
+        if (size == 1)
+                pv_printf(x->p, "%s with 1 element", x->name);
         else
-                pv_printf(x->p, "%s with %s", x->name, elements((uint64_t) size, buf, sizeof buf));
+                pv_printf(x->p, "%s with %s elements", x->name, big(size, buf, sizeof buf));
         return true;
 }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Writes fuzz-printers' seed from a real run of its module:
+
+  make-seeds.py BUILD/tests/fuzz/fuzz-printers-module
+
+runs the module under gdb with ASLR off and an empty environment, stops
+in use() (main's containers all built), and writes seed-real: main's rbp,
+16 KiB of stack around main's frame and 32 KiB of heap where its
+containers are, in fuzz-printers.c's input layout. Then seed-cycle: the
+same with every heap pointer turned back to the heap's first word (lists
+and trees that loop). Run by hand when the module changes."""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GDB_PY = r'''
+import gdb, struct
+gdb.execute('break use')
+gdb.execute('run')
+gdb.execute('up')
+rbp = int(gdb.parse_and_eval('$rbp'))
+stack = (rbp - 16384 + 512) & ~15   # main's frame sits near the stack's top
+inf = gdb.selected_inferior()
+words = struct.unpack('<2048Q', bytes(inf.read_memory(stack, 16384)))
+heap = [w for w in words if 0x555555554000 < w < 0x555556000000 and w % 8 == 0]
+lo = min(w for w in heap if w > 0x555555570000) & ~4095
+data = bytes(inf.read_memory(lo, 32768))
+open(OUT, 'wb').write(struct.pack('<3Q', stack, lo, rbp) + bytes(inf.read_memory(stack, 16384)) + data)
+gdb.execute('kill')
+'''
+
+
+def main():
+    module = os.path.abspath(sys.argv[1])
+    real = os.path.join(HERE, 'seed-real')
+    with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
+        f.write('OUT = %r\n' % real + GDB_PY)
+        f.flush()
+        subprocess.run(['env', '-i', 'gdb', '-batch', '-nx', '-ex', 'set disable-randomization on',
+                        '-ex', 'source ' + f.name, module], check=True, stdout=subprocess.DEVNULL)
+    raw = open(real, 'rb').read()
+    stack, heap, rbp = struct.unpack('<3Q', raw[:24])
+    words = list(struct.unpack('<%dQ' % ((len(raw) - 24) // 8), raw[24:]))
+    for i in range(2048, len(words)):
+        if heap <= words[i] < heap + 32768:
+            words[i] = heap
+    open(os.path.join(HERE, 'seed-cycle'), 'wb').write(raw[:24] + struct.pack('<%dQ' % len(words), *words))
+
+
+if __name__ == '__main__':
+    main()
