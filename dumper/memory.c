@@ -76,11 +76,12 @@ static void plan_stack(struct capture *c, struct dumper_thread *t, size_t cap) {
 #define CHUNK_MAX (64 * 1024)           /* one allocation, at most; a quarter of the budget at most */
 #define EXC_MAX 8                       /* exceptions in flight captured, at most */
 
-/* The Itanium C++ ABI's exception_class of a GNU C++ exception, as it is
- * in memory: "GNUCC++\0", read as a little-endian word; a dependent
- * exception (std::rethrow_exception) ends in 1. */
-#define CXA_CLASS UINT64_C(0x002b2b4343554e47)
-#define CXA_DEPENDENT_CLASS UINT64_C(0x012b2b4343554e47)
+/* The Itanium C++ ABI's exception_class of a GNU C++ exception. libstdc++
+ * builds it as the number 'G' << 56 | 'N' << 48 | ... | '+' << 8 | '\0', so
+ * the bytes in (little-endian) memory read "\0++CCUNG"; a dependent
+ * exception (std::rethrow_exception) has 1 for the last character. */
+#define CXA_CLASS UINT64_C(0x474e5543432b2b00)
+#define CXA_DEPENDENT_CLASS UINT64_C(0x474e5543432b2b01)
 
 struct follow {
         uint64_t start, end;            /* captured, its words to be followed */
@@ -91,6 +92,7 @@ struct follow_queue {
         struct follow *q;               /* ring of QUEUE_MAX in scratch; NULL: no following */
         size_t head, tail;
         uint64_t chunk_cap;
+        uint64_t exc[EXC_MAX];          /* the exception_class words captured */
         unsigned n_exc;
 };
 
@@ -121,19 +123,19 @@ static bool is_heap(const struct dumper_mapping *m) {
 /* When p is where a glibc malloc allocation starts, [*ret_start, *ret_end)
  * is that allocation and its chunk header (prev_size and size), cut at cap
  * bytes past p. The size word at p - 8 is the chunk's size with three flag
- * bits (PREV_INUSE 1, IS_MMAPPED 2, NON_MAIN_ARENA 4): a chunk is at least
+ * bits (PREV_INUSE 1, IS_MMAPPED 2, NON_MAIN_ARENA 4), read by the caller: a chunk is at least
  * 32 bytes and a multiple of 16, p is 16-aligned, and the chunk must lie
  * inside p's mapping. An arena chunk is in use when the next chunk's size
  * word has PREV_INUSE (tcache and fastbin chunks keep it: their words are
  * as the program left them) and is sane; its data runs into the next
  * chunk's prev_size. An mmapped chunk starts a page. Anything else is no
- * allocation's start: the caller takes the window. Reads two words with
- * process_vm_readv: a wild p costs an EFAULT, never a fault. */
-static bool malloc_chunk(struct capture *c, const struct dumper_mapping *m, uint64_t p, uint64_t cap,
-                         uint64_t *ret_start, uint64_t *ret_end) {
-        uint64_t size_word, size, next, end;
+ * allocation's start: the caller takes the window. Reads the next size
+ * word with process_vm_readv: a wild p costs an EFAULT, never a fault. */
+static bool malloc_chunk(struct capture *c, const struct dumper_mapping *m, uint64_t p, uint64_t size_word,
+                         uint64_t cap, uint64_t *ret_start, uint64_t *ret_end) {
+        uint64_t size, next, end;
 
-        if ((p & 15) || p - m->start < 16 || !read_u64(c, p - 8, &size_word))
+        if ((p & 15) || p - m->start < 16)
                 return false;
         size = size_word & ~(uint64_t) 7;
         if (size < 32 || (size & 15) || size > m->end - (p - 16))
@@ -194,40 +196,6 @@ static void push(struct follow_queue *q, uint64_t start, uint64_t end, uint32_t 
         q->q[q->tail++ % QUEUE_MAX] = (struct follow) { start, end, level };
 }
 
-/* Captures what p points at, at this level: the allocation it starts, else
- * the window [p - 32, p + 224) (16-aligned); a register's value always
- * gets [p - 128, p + 384) too, code included (the bytes at the pc). What
- * was added in writable memory is queued for the next level. */
-static void follow(struct capture *c, struct follow_queue *q, uint64_t p, uint32_t level, bool reg) {
-        const struct dumper_mapping *m = reg ? maps_find(&c->maps, p) : pointee(c, p);
-        uint64_t start, end, lo = UINT64_MAX, hi = 0;
-        bool whole = false;
-        int64_t k;
-
-        if (!m || !(m->perms & MAP_R) || p < 4096 || !c->indirect_left)
-                return;
-        if (is_heap(m) && malloc_chunk(c, m, p, q->chunk_cap, &start, &end)) {
-                k = take(c, start, end);
-                whole = k >= 0;
-                if (k > 0)
-                        lo = start, hi = end;
-        }
-        if (reg || !whole) {
-                start = reg ? p - REG_BEFORE : (p - PTR_BEFORE) & ~(uint64_t) 15;
-                end = reg ? p + REG_AFTER : start + PTR_CHUNK;
-                clip(m, p, &start, &end);
-                k = take(c, start, end);
-                if (k < 0)
-                        budget_out(c);
-                if (k > 0) {
-                        lo = start < lo ? start : lo;
-                        hi = end > hi ? end : hi;
-                }
-        }
-        if (hi > lo && (m->perms & MAP_W) && !(m->perms & MAP_X))
-                push(q, lo, hi, level);
-}
-
 /* Outside the budget when need be (EXC_MAX of them, under 4 KiB in all):
  * an exception in flight is what an uncaught-exception crash is about. */
 static void add_exception_bytes(struct capture *c, uint64_t inside, uint64_t start, uint64_t end) {
@@ -254,9 +222,12 @@ static void add_exception_bytes(struct capture *c, uint64_t inside, uint64_t sta
 static void capture_exception(struct capture *c, struct follow_queue *q, uint64_t at, uint64_t cls) {
         uint64_t type, primary_cls;
 
+        for (unsigned i = 0; i < q->n_exc; i++)
+                if (q->exc[i] == at)
+                        return;
         if (q->n_exc >= EXC_MAX || at < 4096)
                 return;
-        q->n_exc++;
+        q->exc[q->n_exc++] = at;
         add_exception_bytes(c, at, at - 96, at + 32 + 256);
         if (!read_u64(c, at - 80, &type) || !pointee(c, type))
                 return;
@@ -268,15 +239,66 @@ static void capture_exception(struct capture *c, struct follow_queue *q, uint64_
         add_exception_bytes(c, type, type, type + 32);
 }
 
+/* Captures what p points at, at this level: the allocation it starts, else
+ * the window [p - 32, p + 224) (16-aligned); a register's value always
+ * gets [p - 128, p + 384) too, code included (the bytes at the pc). What
+ * was added in writable memory is queued for the next level.
+ *
+ * A heap pointer's neighbourhood [p - 32, p + 8) is read first, in one
+ * process_vm_readv: the malloc size word at p - 8, and an exception_class
+ * at p - 32 (p is a thrown object, as __cxa_throw and the frames above it
+ * hold it) or at p (p is the _Unwind_Exception, as the unwinder's frames
+ * hold it). That look is made with the budget spent too (the caller
+ * bounds it): an exception in flight goes in whatever else did not. */
+static void follow(struct capture *c, struct follow_queue *q, uint64_t p, uint32_t level, bool reg) {
+        const struct dumper_mapping *m = reg ? maps_find(&c->maps, p) : pointee(c, p);
+        uint64_t near[5], start, end, lo = UINT64_MAX, hi = 0;
+        bool heap, whole = false;
+        int64_t k;
+
+        if (!m || !(m->perms & MAP_R) || p < 4096)
+                return;
+        heap = is_heap(m) && !(p & 7) && p - m->start >= 32 && m->end - p >= 8 &&
+               safe_read_memory(c->mem_pid, p - 32, near, sizeof(near)) == sizeof(near);
+        if (heap && (near[0] == CXA_CLASS || near[0] == CXA_DEPENDENT_CLASS))
+                capture_exception(c, q, p - 32, near[0]);
+        else if (heap && (near[4] == CXA_CLASS || near[4] == CXA_DEPENDENT_CLASS))
+                capture_exception(c, q, p, near[4]);
+        if (!c->indirect_left)
+                return;
+        if (heap && malloc_chunk(c, m, p, near[3], q->chunk_cap, &start, &end)) {
+                k = take(c, start, end);
+                whole = k >= 0;
+                if (k > 0)
+                        lo = start, hi = end;
+        }
+        if (reg || !whole) {
+                start = reg ? p - REG_BEFORE : (p - PTR_BEFORE) & ~(uint64_t) 15;
+                end = reg ? p + REG_AFTER : start + PTR_CHUNK;
+                clip(m, p, &start, &end);
+                k = take(c, start, end);
+                if (k < 0)
+                        budget_out(c);
+                if (k > 0) {
+                        lo = start < lo ? start : lo;
+                        hi = end > hi ? end : hi;
+                }
+        }
+        if (hi > lo && (m->perms & MAP_W) && !(m->perms & MAP_X))
+                push(q, lo, hi, level);
+}
+
 /* Follows every aligned word of [lo, hi) at this level. In a queued
- * capture (heap, writable data) it also looks for exception headers, even
- * once the budget is spent: that reads no more than was captured. */
+ * capture (heap, writable data) it also looks for exception headers. Once
+ * the budget is spent, it goes on only looking for exceptions (follow()),
+ * through the stack it was scanning (the crashing thread's, when the
+ * budget ran out there) or a capture: no more than is in the dump. */
 static void scan(struct capture *c, struct follow_queue *q, uint64_t lo, uint64_t hi, uint32_t level,
                  bool queued) {
         uint64_t buf[512];
 
         lo = (lo + 7) & ~(uint64_t) 7;
-        while (lo < hi && (c->indirect_left || queued)) {
+        while (lo < hi && (c->indirect_left || queued || level == 1)) {
                 size_t want = hi - lo < sizeof(buf) ? (size_t) (hi - lo) : sizeof(buf);
                 size_t got = safe_read_memory(c->mem_pid, lo, buf, want) / 8;
 
@@ -285,8 +307,7 @@ static void scan(struct capture *c, struct follow_queue *q, uint64_t lo, uint64_
                 for (size_t i = 0; i < got; i++) {
                         if (queued && (buf[i] == CXA_CLASS || buf[i] == CXA_DEPENDENT_CLASS))
                                 capture_exception(c, q, lo + i * 8, buf[i]);
-                        if (c->indirect_left)
-                                follow(c, q, buf[i], level, false);
+                        follow(c, q, buf[i], level, false);
                 }
                 lo += got * 8;
         }
