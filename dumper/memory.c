@@ -5,15 +5,29 @@
  *   - every thread's stack from SP (less the 128-byte red zone) to the
  *     top of its mapping; past the cap, both ends (an overflow's deepest
  *     frames and the outermost ones);
- *   - 512 bytes around each register that points at readable memory
- *     (the fault address, `this`, a string being copied), as Crashpad;
- *   - 256 bytes at each stack word that points into readable, non-code
- *     memory (heap strings and structs, globals, read-only data), and one
- *     more level from heap chunks found that way, innermost frames first;
+ *   - the memory pointers lead to, breadth-first within CRASHD_HEAP_MAX:
+ *     level 1 is what each register (512 bytes around it, as Crashpad) and
+ *     each stack word points at, the crashing thread first, innermost
+ *     frames first; level n + 1 what the words captured in writable memory
+ *     at level n point at, down to 128 levels. No type information: a
+ *     pointer counts when it lands in readable, non-code memory. Where it
+ *     starts a glibc malloc allocation (the chunk header checks out) the
+ *     whole allocation goes in, up to 64 KiB or a quarter of the budget;
+ *     any other pointer gets 256 bytes at [p - 32, p + 224);
+ *   - C++ exceptions in flight (the exception_class word of libstdc++'s
+ *     __cxa_exception, found near a heap pointer or in heap captures): the
+ *     header, the thrown object's first 256 bytes and 32 bytes of its
+ *     type_info, past the budget if need be (8 exceptions at most);
  *   - every module's writable data (globals, static locals), RELRO and
  *     the whole .bss included: the executable's, then the libraries'.
  * The environment strings at the top of the main stack are left out unless
- * CRASHD_CAPTURE_ENV=1. Runs in the child; async-signal-safe. */
+ * CRASHD_CAPTURE_ENV=1.
+ *
+ * Runs in the child, and is async-signal-safe: the process's memory is
+ * only read with process_vm_readv (safe_read_memory), so a wild pointer is
+ * an EFAULT, not a fault; every buffer is on our stack or in the scratch
+ * mapping (the breadth-first queue is a fixed ring there); no malloc, no
+ * stdio, no locks. */
 #include <elf.h>
 #include <errno.h>
 #include <sys/uio.h>
