@@ -89,6 +89,7 @@ static void plan_stack(struct capture *c, struct dumper_thread *t, size_t cap) {
 #define QUEUE_MAX 16384                 /* 384 KiB of scratch */
 #define CHUNK_MAX (64 * 1024)           /* one allocation, at most; a quarter of the budget at most */
 #define EXC_MAX 8                       /* exceptions in flight captured, at most */
+#define SEEN_MAX 16384                  /* pointers remembered as followed: 128 KiB of scratch */
 
 /* The Itanium C++ ABI's exception_class of a GNU C++ exception. libstdc++
  * builds it as the number 'G' << 56 | 'N' << 48 | ... | '+' << 8 | '\0', so
@@ -108,7 +109,25 @@ struct follow_queue {
         uint64_t chunk_cap;
         uint64_t exc[EXC_MAX];          /* the exception_class words captured */
         unsigned n_exc;
+        uint64_t *seen;                 /* SEEN_MAX in scratch, by hash; NULL: none */
 };
+
+/* Has p been followed already? Following it again would add nothing (the
+ * same chunk or window, already in) but cost a system call or two, and
+ * the same pointers come back at every level (a list's head, an object's
+ * back pointer). A direct-mapped table: a collision forgets the older
+ * pointer, which is then only followed twice. */
+static bool seen_before(struct follow_queue *q, uint64_t p) {
+        uint64_t *slot;
+
+        if (!q->seen)
+                return false;
+        slot = &q->seen[((p >> 3) * UINT64_C(0x9e3779b97f4a7c15)) >> 50];
+        if (*slot == p)
+                return true;
+        *slot = p;
+        return false;
+}
 
 static bool read_u64(struct capture *c, uint64_t addr, uint64_t *ret) {
         return safe_read_memory(c->mem_pid, addr, ret, sizeof(*ret)) == sizeof(*ret);
@@ -270,7 +289,7 @@ static void follow(struct capture *c, struct follow_queue *q, uint64_t p, uint32
         bool heap, whole = false;
         int64_t k;
 
-        if (!m || !(m->perms & MAP_R) || p < 4096)
+        if (!m || !(m->perms & MAP_R) || p < 4096 || (seen_before(q, p) && !reg))
                 return;
         heap = is_heap(m) && !(p & 7) && p - m->start >= 32 && m->end - p >= 8 &&
                safe_read_memory(c->mem_pid, p - 32, near, sizeof(near)) == sizeof(near);
@@ -428,6 +447,7 @@ void capture_plan_memory(struct capture *c) {
 
         c->indirect_left = c->config->indirect_max;
         q.q = proto_buf_reserve(&c->scratch, QUEUE_MAX * sizeof(struct follow), 8, NULL);
+        q.seen = proto_buf_reserve(&c->scratch, SEEN_MAX * sizeof(uint64_t), 8, NULL);
         q.chunk_cap = c->config->indirect_max / 4 < CHUNK_MAX ? c->config->indirect_max / 4 : CHUNK_MAX;
         if (q.chunk_cap < PTR_CHUNK)
                 q.chunk_cap = PTR_CHUNK;
