@@ -155,10 +155,10 @@ static bool is_heap(const struct dumper_mapping *m) {
 
 /* When p is where a glibc malloc allocation starts, [*ret_start, *ret_end)
  * is that allocation and its chunk header (prev_size and size), cut at cap
- * bytes past p. The size word at p - 8 is the chunk's size with three flag
- * bits (PREV_INUSE 1, IS_MMAPPED 2, NON_MAIN_ARENA 4), read by the caller: a chunk is at least
- * 32 bytes and a multiple of 16, p is 16-aligned, and the chunk must lie
- * inside p's mapping. An arena chunk is in use when the next chunk's size
+ * bytes past p. The size word at p - 8 (the caller read it) is the chunk's
+ * size with three flag bits (PREV_INUSE 1, IS_MMAPPED 2, NON_MAIN_ARENA
+ * 4): a chunk is at least 32 bytes and a multiple of 16, p is 16-aligned,
+ * and the chunk must lie inside p's mapping. An arena chunk is in use when the next chunk's size
  * word has PREV_INUSE (tcache and fastbin chunks keep it: their words are
  * as the program left them) and is sane; its data runs into the next
  * chunk's prev_size. An mmapped chunk starts a page. Anything else is no
