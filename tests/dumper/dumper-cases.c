@@ -23,6 +23,10 @@
  *   seccomp-api      the kill filter, then crashdump_write_dump() and exit 0
  *   seccomp-strict   strict mode (read, write, exit, sigreturn), then
  *                    crashes
+ *   heap        a list of 50 heap nodes, each after an unreferenced spacer
+ *               allocation, and a 4 KiB heap buffer, reachable only from
+ *               its stack; prints "node ADDR SIZE" for each, "buffer ADDR
+ *               SIZE" and "heap START END" for [heap], then crashes
  */
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -241,6 +245,56 @@ static int proc_title(int argc, char **argv) {
         return 42;
 }
 
+struct heap_node {
+        struct heap_node *next;
+        uint64_t index;
+        char tag[32];
+};
+
+/* The list and the buffer hang off main's and this frame's locals only:
+ * each node is one pointer further from the stack than the one before. */
+__attribute__((noinline)) static int heap_case(void) {
+        struct heap_node *volatile head = NULL;
+        unsigned char *volatile buffer = malloc(4096);
+        char line[256];
+        FILE *maps;
+
+        if (!buffer)
+                return 2;
+        for (size_t i = 0; i < 4096; i++)
+                buffer[i] = (unsigned char) (i * 7 + 1);
+        for (uint64_t i = 0; i < 50; i++) {
+                struct heap_node *n;
+
+                /* Never referenced: the nodes are not neighbours, so no
+                 * window around one node holds the next. */
+                if (!malloc(200))
+                        return 2;
+                n = malloc(sizeof(*n));
+                if (!n)
+                        return 2;
+                n->next = head;
+                n->index = 49 - i;
+                snprintf(n->tag, sizeof(n->tag), "crashd-node-%02u", (unsigned) (49 - i));
+                head = n;
+        }
+        for (struct heap_node *n = head; n; n = n->next)
+                printf("node %p %zu\n", (void *) n, sizeof(*n));
+        printf("buffer %p %d\n", (void *) buffer, 4096);
+        maps = fopen("/proc/self/maps", "r");
+        while (maps && fgets(line, sizeof(line), maps)) {
+                unsigned long lo, hi;
+
+                if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+                        printf("heap 0x%lx 0x%lx\n", lo, hi);
+        }
+        if (maps)
+                fclose(maps);
+        fflush(stdout);
+        crash_here(3);
+        return head->index + buffer[0];
+}
+
 int main(int argc, char **argv) {
         const char *mode = argc > 1 ? argv[1] : "";
 
@@ -256,8 +310,10 @@ int main(int argc, char **argv) {
         }
         if (strcmp(mode, "fork-crash") == 0)
                 return fork_crash();
+        if (strcmp(mode, "heap") == 0)
+                return heap_case();
         if (strncmp(mode, "seccomp-", 8) == 0)
                 return seccomp_case(mode, argv);
-        fprintf(stderr, "usage: %s api|crash|fork-crash|proc-title|threads N|seccomp-*\n", argv[0]);
+        fprintf(stderr, "usage: %s api|crash|fork-crash|heap|proc-title|threads N|seccomp-*\n", argv[0]);
         return 2;
 }

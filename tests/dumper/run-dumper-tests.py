@@ -4,10 +4,11 @@
 environment kept out of dumps, the daemon notice, a failing or slow dumper,
 the fallback spool, a full disk, and forks crashing together.
 
-usage: run-dumper-tests.py CASE LIBCRASHDUMP CRASHCTL PROGRAM
+usage: run-dumper-tests.py CASE LIBCRASHDUMP CRASHCTL PROGRAM [EXCEPTION-PROGRAM]
 Each case is one meson test; exit 0 pass, 1 fail, 77 skip."""
 import json
 import os
+import struct
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import tempfile
 import time
 
 CASE, LIB, CRASHCTL, PROG = sys.argv[1:5]
+EXCEPTION_PROG = sys.argv[5] if len(sys.argv) > 5 else None
 SKIP = 77
 
 
@@ -336,7 +338,148 @@ def case_seccomp_strict(tmp):
     check(not dumps_in(tmp), "a dump appeared in strict mode")
 
 
+def memory_list(path):
+    """The dump's MemoryList as sorted (start, bytes), read from the raw
+    minidump: header, stream directory, stream 5."""
+    raw = raw_bytes(path)
+    check(raw[:4] == b"MDMP", "not a minidump")
+    n, dir_rva = struct.unpack_from("<II", raw, 8)
+    for i in range(n):
+        kind, size, rva = struct.unpack_from("<III", raw, dir_rva + 12 * i)
+        if kind == 5:
+            count, = struct.unpack_from("<I", raw, rva)
+            out = []
+            for k in range(count):
+                start, dsize, drva = struct.unpack_from("<QII", raw, rva + 4 + 16 * k)
+                out.append((start, raw[drva:drva + dsize]))
+            return sorted(out)
+    fail("no MemoryList stream")
+
+
+def read_dump(mem, addr, size):
+    """The bytes [addr, addr + size) if the dump holds them all, else None."""
+    for start, data in mem:
+        if start <= addr and addr + size <= start + len(data):
+            return data[addr - start:addr + size - start]
+    return None
+
+
+def heap_crash(tmp, name, **extra):
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    p, _ = run([PROG, "heap"], clean_env(CRASHD_DUMP_DIR=d, CRASHD_WAIT="1", **extra))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}: {p.stderr.decode()}")
+    files = dumps_in(d, 1)
+    check(len(files) == 1, f"expected one dump, found {len(files)}")
+    said = {"node": [], "buffer": [], "heap": []}
+    for line in p.stdout.decode().splitlines():
+        word, a, b = line.split()
+        said[word].append((int(a, 16), int(b, 0)))
+    check(len(said["node"]) == 50 and len(said["buffer"]) == 1, "the program did not list its heap")
+    return files[0], said
+
+
+def case_heap(tmp):
+    """Issue 10: pointers followed breadth-first, whole malloc chunks. A
+    list of 50 nodes (the last one 50 pointers from the stack) and a 4 KiB
+    buffer, both only reachable from the stack, are in the dump whole."""
+    path, said = heap_crash(tmp, "default")
+    mem = memory_list(path)
+    flags = info(path)["dumper"]["flags"]
+    check("budget-hit" not in flags, f"the default budget ran out on a small program: {flags}")
+    for i, (addr, size) in enumerate(said["node"]):
+        got = read_dump(mem, addr, size)
+        check(got is not None, f"node {i} of 50 (at {addr:#x}) is not in the dump")
+        tag = f"crashd-node-{i:02d}".encode()
+        check(got[16:16 + len(tag)] == tag and struct.unpack_from("<Q", got, 8)[0] == i,
+              f"node {i} holds other bytes than the program wrote")
+    addr, size = said["buffer"][0]
+    got = read_dump(mem, addr, size)
+    check(got is not None, f"the 4 KiB buffer at {addr:#x} is not in the dump whole")
+    check(got == bytes((k * 7 + 1) & 255 for k in range(size)), "the buffer's bytes differ")
+    # The 200-byte spacers nothing points to stay out: chunks, not windows.
+    lo, hi = said["heap"][0]
+    heap_bytes = sum(len(d) for s, d in mem if lo <= s < hi)
+    check(heap_bytes < 16384, f"{heap_bytes} bytes of [heap] in the dump: more than was pointed to")
+
+
+def case_heap_budget(tmp):
+    """A small CRASHD_HEAP_MAX: the dump says the budget ran out, the
+    heap part stays within it, and the shallow data (the start of the
+    buffer: one allocation takes a quarter of the budget at most, so a
+    window here; the first nodes) went in before the deep (the list's
+    tail)."""
+    budget = 6144
+    path, said = heap_crash(tmp, "small", CRASHD_HEAP_MAX=str(budget))
+    mem = memory_list(path)
+    flags = info(path)["dumper"]["flags"]
+    check("budget-hit" in flags, f"a {budget}-byte budget did not run out: {flags}")
+    lo, hi = said["heap"][0]
+    heap_bytes = sum(len(d) for s, d in mem if lo <= s < hi)
+    check(heap_bytes <= budget, f"{heap_bytes} bytes of [heap] in the dump, over CRASHD_HEAP_MAX={budget}")
+    addr, size = said["buffer"][0]
+    check(read_dump(mem, addr, 128) is not None, "the buffer's start (one pointer from the stack) is not in")
+    check(read_dump(mem, addr, size) is None, "a 4 KiB allocation went in whole past a quarter of the budget")
+    nodes = [read_dump(mem, a, s) is not None for a, s in said["node"]]
+    check(nodes[0] and not nodes[-1], f"not breadth-first: nodes in the dump {nodes}")
+    check(nodes == sorted(nodes, reverse=True), f"a deeper node went in before a shallower one: {nodes}")
+
+
+def case_exception(tmp):
+    """An uncaught C++ exception (SIGABRT from std::terminate in
+    __cxa_throw): the dump holds the __cxa_exception header around its
+    exception_class word (libstdc++'s 'GNUCC++\\0' as a number: the bytes
+    in memory read "\\0++CCUNG"), the thrown object after it, and 32 bytes
+    of the type_info the header names, std::out_of_range's in libstdc++'s
+    RELRO, which the dump holds for no other reason."""
+    if not EXCEPTION_PROG:
+        print("SKIP: no exception program")
+        sys.exit(SKIP)
+    # With a budget that the registers alone use up, too: the exception
+    # is looked for in what was captured, and goes in past the budget.
+    for budget in (None, 1024):
+        d = os.path.join(tmp, str(budget))
+        os.mkdir(d)
+        extra = {"CRASHD_HEAP_MAX": str(budget)} if budget else {}
+        p, _ = run([EXCEPTION_PROG], clean_env(CRASHD_DUMP_DIR=d, CRASHD_WAIT="1", **extra))
+        check(p.returncode == -signal.SIGABRT, f"exit status {p.returncode}")
+        files = dumps_in(d, 1)
+        check(len(files) == 1, f"expected one dump, found {len(files)}")
+        check_exception(files[0], f"CRASHD_HEAP_MAX={budget or 'default'}")
+
+
+def check_exception(path, label):
+    mem = memory_list(path)
+    magic = struct.pack("<Q", 0x474e5543432b2b00)
+    found = []
+    for start, data in mem:
+        at = data.find(magic)
+        while at >= 0:
+            if (start + at) % 8 == 0:
+                found.append(start + at)
+            at = data.find(magic, at + 1)
+    check(found, f"{label}: no exception header (exception_class GNUCC++\\0) in the dump")
+    libstdcxx = [(int(m["base"], 16), int(m["base"], 16) + m["size"]) for m in info(path)["modules"]
+                 if "libstdc++" in m["name"]]
+    check(libstdcxx, "libstdc++ is not in the module list")
+    ok = False
+    for at in found:
+        header = read_dump(mem, at - 96, 96 + 32 + 256)
+        if header is None:
+            continue
+        type_info, = struct.unpack_from("<Q", header, 16)
+        if any(lo <= type_info < hi for lo, hi in libstdcxx):
+            check(read_dump(mem, type_info, 32) is not None,
+                  f"{label}: the type_info at {type_info:#x} is not in the dump")
+            ok = True
+    check(ok, f"{label}: no exception header at {[hex(a) for a in found]} with [-96, +288) in the dump "
+              "naming a type_info in libstdc++")
+
+
 CASES = {
+    "heap": case_heap,
+    "heap-budget": case_heap_budget,
+    "exception": case_exception,
     "seccomp-kill": case_seccomp_kill,
     "seccomp-eperm": case_seccomp_eperm,
     "seccomp-api": case_seccomp_api,
