@@ -33,10 +33,11 @@ import tempfile
 SKIP = 77
 TIMEOUT = 60
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODES = ['runtime', 'out-of-range', 'int', 'ledger', 'rethrow']
+MODES = ['runtime', 'out-of-range', 'int', 'ledger', 'rethrow', 'derived']
 # What each mode throws, as the terminate handler names it.
 TYPES = {'runtime': 'std::runtime_error', 'out-of-range': 'std::out_of_range', 'int': 'int',
-         'ledger': 'LedgerError', 'rethrow': 'std::logic_error'}
+         'ledger': 'LedgerError', 'rethrow': 'std::logic_error',
+         'derived': 'ledger::Overdraft'}
 
 
 class Fail(Exception):
@@ -119,6 +120,10 @@ def check_mode(a, program, mode, work):
     check(e['thrown_by'] == ('std::rethrow_exception' if mode == 'rethrow' else '__cxa_throw'),
           f'{mode}: thrown_by {e["thrown_by"]!r}')
     check(e['type_from'] in ('exception header', 'vtable', '__cxa_throw registers'), f'{mode}: type_from {e}')
+    if mode == 'derived':
+        # The whole header is in the dump: the type from exceptionType,
+        # what() through the type_info's base chain to std::runtime_error.
+        check(e['type_from'] == 'exception header' and e['type_info'] and e['detail'] is None, f'{mode}: {e}')
     frames = [f['function'] for f in j['threads'][0]['frames']]
     check('ledger::withdraw' in frames, f'{mode}: frames {frames}')
     print(f'ok {mode}: {e["type"]!r} {e["message"]!r} (type from the {e["type_from"]}'
