@@ -69,6 +69,8 @@
 #define MAX_SCAN_BYTES (256 * 1024)
 #define MAX_MESSAGE 4096                /* bytes of what() kept */
 #define MAX_BASE_DEPTH 16               /* type_info base chain */
+#define MAX_BASE_VISITS 256             /* type_infos looked at in all: a hostile
+                                           dump's multiple bases must not explode */
 
 static void symb_exception_freep(struct symb_exception **e) {
         symb_exception_free(*e);
@@ -294,11 +296,16 @@ static bool std_derives(const char *type, bool *logic) {
  * {vptr, name, flags, base_count, {base, offset_flags}[]} (public,
  * non-virtual bases only), read from memory. 1 yes, 0 no, -1 unknown
  * (memory missing). */
-static int derives(struct symb_dump_state *s, uint64_t ti, unsigned depth, uint64_t *offset) {
-        _cleanup_free_ char *name = type_name(s, ti);
+static int derives(struct symb_dump_state *s, uint64_t ti, unsigned depth, unsigned *left, uint64_t *offset) {
+        _cleanup_free_ char *name = NULL;
         _cleanup_free_ char *vt = NULL;
         uint64_t vptr;
         bool logic;
+
+        if (*left == 0)
+                return -1;
+        (*left)--;
+        name = type_name(s, ti);
 
         if (name && (!strcmp(name, "std::runtime_error") || !strcmp(name, "std::logic_error"))) {
                 *offset = 0;
@@ -323,7 +330,7 @@ static int derives(struct symb_dump_state *s, uint64_t ti, unsigned depth, uint6
 
                 if (!mem_u64(s, ti + 16, &base))
                         return name && std_derives(name, &logic) ? (*offset = 0, 1) : -1;
-                return derives(s, base, depth + 1, offset);
+                return derives(s, base, depth + 1, left, offset);
         }
         if (!strcmp(vt, "__cxxabiv1::__vmi_class_type_info")) {
                 uint32_t counts[2];
@@ -342,7 +349,7 @@ static int derives(struct symb_dump_state *s, uint64_t ti, unsigned depth, uint6
                         /* __offset_shift 8, __virtual_mask 1, __public_mask 2 */
                         if ((bi[1] & 1) || !(bi[1] & 2))
                                 continue;
-                        r = derives(s, bi[0], depth + 1, &off);
+                        r = derives(s, bi[0], depth + 1, left, &off);
                         if (r == 1) {
                                 *offset = off + (uint64_t) ((int64_t) bi[1] >> 8);
                                 return 1;
@@ -403,17 +410,21 @@ static const char *constant_what(const char *type) {
 /* The characters of a __cow_string at p: its length 24 bytes before. */
 static int read_cow_string(struct symb_dump_state *s, uint64_t p, struct symb_exception *e) {
         uint64_t len;
+        bool known;
         size_t n;
         char *m;
 
-        if (!mem_u64(s, p - 24, &len) || len > MAX_MESSAGE)
+        /* The length when the dump has it (an empty what() is one), else
+         * up to the NUL. */
+        known = mem_u64(s, p - 24, &len) && len <= MAX_MESSAGE;
+        if (!known)
                 len = MAX_MESSAGE;
         m = malloc(len + 1);
         if (!m)
                 return -ENOMEM;
-        n = symb_read_memory(s, p, m, len);
+        n = len ? symb_read_memory(s, p, m, len) : 0;
         m[n] = 0;
-        if (n == 0 || (n < len && strlen(m) == n)) {
+        if ((n == 0 && !(known && len == 0)) || (n < len && strlen(m) == n)) {
                 free(m);
                 e->message_reason = "unavailable";
                 return asprintf(&e->detail, "what()'s characters at 0x%" PRIx64 " are not in the dump", p) < 0
@@ -427,6 +438,7 @@ static int read_cow_string(struct symb_dump_state *s, uint64_t p, struct symb_ex
 static int find_message(struct symb_dump_state *s, struct symb_exception *e) {
         const char *k;
         uint64_t off = 0, p;
+        unsigned left = MAX_BASE_VISITS;
         bool logic;
         int d = -1;
 
@@ -437,7 +449,7 @@ static int find_message(struct symb_dump_state *s, struct symb_exception *e) {
                 return e->message ? 0 : -ENOMEM;
         }
         if (e->type_info)
-                d = derives(s, e->type_info, 0, &off);
+                d = derives(s, e->type_info, 0, &left, &off);
         else if (std_derives(e->type, &logic))
                 d = 1;
         if (d == 0)
@@ -460,7 +472,8 @@ static int find_message(struct symb_dump_state *s, struct symb_exception *e) {
 }
 
 /* The type when the header is not in the dump: the object's vtable, else
- * a register of the throwing frame that holds exactly a typeinfo. */
+ * a register of __cxa_throw's frame that holds exactly a typeinfo (its
+ * tinfo argument; a rethrow has none). */
 static char *type_without_header(struct finder *fi, struct symb_exception *e) {
         const struct symb_phys_frame *tf = &fi->pf[fi->throw_index];
         uint64_t vptr;
@@ -471,7 +484,7 @@ static char *type_without_header(struct finder *fi, struct symb_exception *e) {
                 e->type_from = "vtable";
                 return t;
         }
-        for (int r = 0; r < SYMB_NGPR; r++)
+        for (int r = 0; r < SYMB_NGPR && !strcmp(e->thrown_by, "__cxa_throw"); r++)
                 if ((tf->regs.gpr_known & (UINT32_C(1) << r)) &&
                     (t = demangled_without(object_symbol(fi->s, tf->regs.gpr[r]), "_ZTI", "typeinfo for "))) {
                         e->type_from = "__cxa_throw registers";
@@ -486,8 +499,8 @@ int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame 
         _cleanup_(symb_exception_freep) struct symb_exception *e = NULL;
         struct finder fi = {.s = s, .pf = pf};
         const char *thrown_by = NULL;
-        uint64_t obj, ti;
-        bool dependent;
+        uint64_t obj, ti = 0;
+        bool dependent, have_header;
         int r;
 
         *ret = NULL;
@@ -502,7 +515,13 @@ int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame 
         e->object = obj;
         e->dependent = dependent;
         e->thrown_by = thrown_by;
-        if (dump_u64(s, obj - OBJ_TO_HEADER, &ti) && ti) {
+        have_header = dump_u64(s, obj - OBJ_TO_HEADER, &ti);
+        if (have_header && !ti) {
+                /* No type to name: say so rather than guess one. */
+                if (asprintf(&e->detail, "the exception header at 0x%" PRIx64 " has no exceptionType",
+                             obj - OBJ_TO_HEADER) < 0)
+                        return -ENOMEM;
+        } else if (have_header) {
                 e->type_info = ti;
                 e->type_from = "exception header";
                 e->type = type_name(s, ti);
@@ -514,8 +533,6 @@ int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame 
                 if (asprintf(&e->detail, "the exception header at 0x%" PRIx64 "-0x%" PRIx64 " is not in the dump",
                              obj - OBJ_TO_REFCOUNTED, obj - OBJ_TO_UNWIND) < 0)
                         return -ENOMEM;
-                /* A rethrown dependent exception's registers hold the
-                 * dependent one's, not the type. */
                 e->type = type_without_header(&fi, e);
         }
         if (e->type) {
