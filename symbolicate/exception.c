@@ -388,22 +388,26 @@ static bool is_fundamental(const char *type) {
         return true;
 }
 
-/* libstdc++'s constant what() of the classes that have one. */
+/* libstdc++'s constant what() of the classes that have one (checked
+ * against libstdc++ 12). Not std::bad_variant_access: its what() says
+ * which access failed. */
 static const char *constant_what(const char *type) {
-        static const char *const names[] = {
-                "std::exception", "std::bad_exception", "std::bad_alloc", "std::bad_array_new_length",
-                "std::bad_cast", "std::bad_typeid", "std::bad_function_call", "std::bad_weak_ptr",
+        static const char *const what[][2] = {
+                {"std::exception", "std::exception"},
+                {"std::bad_exception", "std::bad_exception"},
+                {"std::bad_alloc", "std::bad_alloc"},
+                {"std::bad_array_new_length", "std::bad_array_new_length"},
+                {"std::bad_cast", "std::bad_cast"},
+                {"std::bad_typeid", "std::bad_typeid"},
+                {"std::bad_function_call", "bad_function_call"},
+                {"std::bad_weak_ptr", "bad_weak_ptr"},
+                {"std::bad_optional_access", "bad optional access"},
+                {"std::bad_any_cast", "bad any_cast"},
         };
 
-        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-                if (!strcmp(type, names[i]))
-                        return names[i];
-        if (!strcmp(type, "std::bad_optional_access"))
-                return "bad optional access";
-        if (!strcmp(type, "std::bad_variant_access"))
-                return "bad variant access";
-        if (!strcmp(type, "std::bad_any_cast"))
-                return "bad any_cast";
+        for (size_t i = 0; i < sizeof(what) / sizeof(*what); i++)
+                if (!strcmp(type, what[i][0]))
+                        return what[i][1];
         return NULL;
 }
 
