@@ -45,12 +45,14 @@
  * one pointer to the characters, whose length is 24 bytes before them (the
  * COW _Rep: length, capacity, refcount). std::bad_alloc and the other
  * classes whose what() is a constant get libstdc++'s constant. */
+#include <dwarf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "symb-internal.h"
+#include "values.h"
 
 #define SIGABRT_NUMBER 6
 
@@ -79,6 +81,7 @@ static void symb_exception_freep(struct symb_exception **e) {
 struct finder {
         struct symb_dump_state *s;
         const struct symb_phys_frame *pf;
+        size_t n_pf;
         size_t throw_index;
 };
 
@@ -475,6 +478,102 @@ static int find_message(struct symb_dump_state *s, struct symb_exception *e) {
         return read_cow_string(s, p, e);
 }
 
+/* The definition of the type named want (qualified as the demangler
+ * spells it: "ns::Outer::Inner", "int") among the DIEs below parent
+ * (namespaces and classes followed), prefix being parent's qualification. */
+static bool find_type_die(Dwarf_Die *parent, const char *prefix, const char *want, unsigned depth, Dwarf_Die *ret) {
+        Dwarf_Die child;
+        size_t pl = strlen(prefix);
+
+        if (depth > 8 || strncmp(want, prefix, pl) != 0 || dwarf_child(parent, &child) != 0)
+                return false;
+        do {
+                int tag = dwarf_tag(&child);
+                const char *name = dwarf_diename(&child);
+                bool is_type = tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type ||
+                               tag == DW_TAG_enumeration_type || tag == DW_TAG_base_type;
+                char sub[512];
+
+                if (tag == DW_TAG_namespace || is_type) {
+                        int n = snprintf(sub, sizeof(sub), "%s%s", prefix,
+                                         name ? name : tag == DW_TAG_namespace ? "(anonymous namespace)" : "");
+                        if (n < 0 || (size_t) n >= sizeof(sub) - 2)
+                                continue;
+                        if (is_type && name && !strcmp(sub, want) && !dwarf_hasattr(&child, DW_AT_declaration)) {
+                                *ret = child;
+                                return true;
+                        }
+                        if ((tag == DW_TAG_namespace || tag != DW_TAG_base_type) && name) {
+                                strcat(sub, "::");
+                                if (find_type_die(&child, sub, want, depth + 1, ret))
+                                        return true;
+                        }
+                }
+        } while (dwarf_siblingof(&child, &child) == 0);
+        return false;
+}
+
+/* For an exception without what(): the object as the value printer shows
+ * it, through its type's DWARF in the compilation unit of the function
+ * that called the thrower (which built the object). Nothing when that CU
+ * does not define the type by that name. */
+static int find_value(struct finder *fi, struct symb_exception *e) {
+        struct symb_dump_state *s = fi->s;
+        const struct symb_phys_frame *caller;
+        const struct symb_dump_module *dm;
+        struct symb_frame_context fc = {0};
+        Dwarf_Die cu, type;
+        Dwarf_Addr bias;
+        uint64_t pc;
+        int64_t size;
+        uint8_t *mem;
+        size_t n;
+        int r;
+
+        if (!e->type || e->message || e->message_reason || fi->throw_index + 1 >= fi->n_pf)
+                return 0;
+        caller = &fi->pf[fi->throw_index + 1];
+        pc = caller->activation ? caller->pc : caller->pc - 1;
+        dm = symb_module_at(s, pc);
+        if (!dm || !dm->mod || !dm->file || !symb_file_dwarf(dm->file) || !dwfl_module_getelf(dm->mod, &bias))
+                return 0;
+        bias -= (Dwarf_Addr) dm->file->dwarf_delta;
+        if (!symb_file_cu(dm->file, pc - bias, &cu) || !find_type_die(&cu, "", e->type, 0, &type))
+                return 0;
+        fc.module = dm->mod;
+        fc.dwfl = s->dwfl;
+        fc.bias = bias;
+        fc.pc = caller->pc;
+        fc.lookup_pc = pc;
+        fc.read = symb_read_memory;
+        fc.read_userdata = s;
+        fc.dump = s->d;
+        fc.thread = &s->d->threads[s->walk_thread];
+        size = symb_type_size_in(&fc, &type);
+        if (size <= 0 || size > MAX_MESSAGE)
+                return 0;
+        mem = calloc(3, (size_t) size);
+        if (!mem)
+                return -ENOMEM;
+        /* Only the dump's bytes: the object lives on the heap. */
+        n = proto_dump_read_memory(s->d, e->object, mem, (size_t) size);
+        memset(mem + size, 0xff, n);
+        memset(mem + 2 * size + n, SYMB_REASON_UNAVAILABLE, (size_t) size - n);
+
+        struct symb_value v = {
+                .bytes = mem, .known = mem + size, .why = mem + 2 * size, .size = (size_t) size,
+                .has_addr = true, .addr = e->object,
+        };
+
+        r = symb_value_format(&fc, &type, &v, &s->lim, /* deref_ref= */ false, &e->value, /* ret_masked= */ NULL);
+        free(mem);
+        if (r < 0)
+                return r;
+        if (r > 0)      /* all of it one marker: <unavailable> */
+                e->value = strdup(symb_reason_name((enum symb_reason) r));
+        return 0;
+}
+
 /* The type when the header is not in the dump: the object's vtable, else
  * a register of __cxa_throw's frame that holds exactly a typeinfo (its
  * tinfo argument; a rethrow has none). */
@@ -501,7 +600,7 @@ static char *type_without_header(struct finder *fi, struct symb_exception *e) {
 int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame *pf, size_t n_pf,
                         struct symb_exception **ret) {
         _cleanup_(symb_exception_freep) struct symb_exception *e = NULL;
-        struct finder fi = {.s = s, .pf = pf};
+        struct finder fi = {.s = s, .pf = pf, .n_pf = n_pf};
         const char *thrown_by = NULL;
         uint64_t obj, ti = 0;
         bool dependent, have_header;
@@ -543,6 +642,8 @@ int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame 
                 _cleanup_free_ char *header_detail = TAKE_PTR(e->detail);
 
                 r = find_message(s, e);
+                if (r >= 0)
+                        r = find_value(&fi, e);
                 if (r < 0)
                         return r;
                 if (header_detail && e->detail) {
@@ -564,6 +665,7 @@ void symb_exception_free(struct symb_exception *e) {
                 return;
         free(e->type);
         free(e->message);
+        free(e->value);
         free(e->detail);
         free(e);
 }

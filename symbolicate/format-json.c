@@ -142,6 +142,8 @@ static void put_exception(FILE *out, const struct symb_exception *e) {
         symb_json_string_or_null(out, e->message);
         fputs(",\"message_reason\":", out);
         symb_json_string_or_null(out, e->message ? NULL : e->message_reason);
+        fputs(",\"value\":", out);
+        symb_json_string_or_null(out, e->value);
         fputs(",\"thrown_by\":", out);
         symb_json_string_or_null(out, e->thrown_by);
         fprintf(out, ",\"dependent\":%s,\"object\":", e->dependent ? "true" : "false");

@@ -181,7 +181,10 @@ static void put_exception(FILE *out, const struct symb_report *r, const struct s
                 const struct symb_exception *e = r->exception;
 
                 symb_json_string(out, e->type ? e->type : "<unknown C++ exception>");
-                if (e->message || e->message_reason) {
+                if (!e->message && !e->message_reason && e->value) {
+                        fputs(",\"value\":", out);
+                        symb_json_string(out, e->value);
+                } else if (e->message || e->message_reason) {
                         _cleanup_free_ char *v = NULL;
 
                         if (!e->message && asprintf(&v, "<%s>", e->message_reason) < 0)

@@ -50,6 +50,10 @@ static void print_exception(FILE *out, const struct symb_exception *e) {
                 fputs("  what():  <", out);
                 symb_text_put(out, e->message_reason);
                 fputs(">\n", out);
+        } else if (e->value) {
+                fputs("  value:  ", out);
+                symb_text_put(out, e->value);
+                fputc('\n', out);
         }
         fprintf(out, "Exception: object at 0x%" PRIx64 ", thrown by %s%s", e->object, e->thrown_by,
                 e->dependent ? " (a dependent exception)" : "");

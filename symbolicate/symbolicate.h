@@ -138,6 +138,10 @@ struct symb_exception {
                                            what(): not a std::exception), "unavailable"
                                            (memory not in the dump), "unknown" (a
                                            std::exception whose what() is not read) */
+        char *value;                    /* when there is no what() (an int, a class not
+                                           derived from std::exception): the object as the
+                                           value printer shows it ("42", "{code = 1234}"),
+                                           through its type's DWARF; NULL when not found */
         char *detail;                   /* what the dump lacked, for people; or NULL */
         const char *type_from;          /* static text: "exception header", "vtable",
                                            "__cxa_throw registers" */

@@ -106,7 +106,8 @@ def check_mode(a, program, mode, work):
         check(text[2] == what, f'{mode}: text line 3 is {text[2]!r}, the program said {what!r}')
     else:
         check(not text[2].startswith('  what():'), f'{mode}: {text[2]!r}, but the program said no what()')
-    check(text[2 if not what else 3].startswith('Exception: object at 0x'), f'{mode}: {text[:5]}')
+    check(text[3 if what or text[2].startswith('  value:  ') else 2].startswith('Exception: object at 0x'),
+          f'{mode}: {text[:5]}')
 
     j = json.loads(run([a.crashctl, 'symbolicate', '--format', 'json', dump], ok=(0,)).stdout)
     e = j['crash'].get('exception')
@@ -116,6 +117,15 @@ def check_mode(a, program, mode, work):
     check(e['message'] == want, f'{mode}: crash.exception.message {e["message"]!r}, the program said {want!r}')
     if not what:
         check(e['message_reason'] is None, f'{mode}: message_reason {e["message_reason"]!r} for a type without what()')
+    # The object through its type's DWARF, when the throwing CU has it
+    # (gcc leaves out a struct used only in a throw expression).
+    if mode == 'int':
+        check(e['value'] == '42', f'{mode}: value {e["value"]!r}')
+        check('  value:  42' in text, f'{mode}: no value line in {text[:5]}')
+    elif mode == 'ledger':
+        check(e['value'] in (None, '{code = 1234}'), f'{mode}: value {e["value"]!r}')
+    else:
+        check(e['value'] is None, f'{mode}: value {e["value"]!r} beside what()')
     check(re.fullmatch(r'0x[0-9a-f]+', e['object']), f'{mode}: object {e["object"]!r}')
     check(e['thrown_by'] == ('std::rethrow_exception' if mode == 'rethrow' else '__cxa_throw'),
           f'{mode}: thrown_by {e["thrown_by"]!r}')
@@ -126,7 +136,7 @@ def check_mode(a, program, mode, work):
         check(e['type_from'] == 'exception header' and e['type_info'] and e['detail'] is None, f'{mode}: {e}')
     frames = [f['function'] for f in j['threads'][0]['frames']]
     check('ledger::withdraw' in frames, f'{mode}: frames {frames}')
-    print(f'ok {mode}: {e["type"]!r} {e["message"]!r} (type from the {e["type_from"]}'
+    print(f'ok {mode}: {e["type"]!r} {e["message"]!r} {e["value"]!r} (type from the {e["type_from"]}'
           f'{"; " + e["detail"] if e["detail"] else ""})')
 
     if mode == a.sentry_mode:

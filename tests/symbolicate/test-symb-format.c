@@ -230,7 +230,7 @@ static void test_exception_unavailable(void **state) {
         free(s);
         s = format(&h, 1);
         assert_non_null(strstr(s, "\"exception\":{\"type\":\"std::length_error\",\"message\":null,"
-                                  "\"message_reason\":\"unavailable\",\"thrown_by\":\"__cxa_throw\","
+                                  "\"message_reason\":\"unavailable\",\"value\":null,\"thrown_by\":\"__cxa_throw\","
                                   "\"dependent\":false,\"object\":\"0x4000\",\"type_info\":\"0x7000\","
                                   "\"type_from\":\"exception header\","
                                   "\"detail\":\"what()'s characters at 0x5000 are not in the dump\"}"));
