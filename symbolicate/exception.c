@@ -44,7 +44,10 @@
  * standard library's classes), libstdc++'s {vptr, __cow_string _M_msg}:
  * one pointer to the characters, whose length is 24 bytes before them (the
  * COW _Rep: length, capacity, refcount). std::bad_alloc and the other
- * classes whose what() is a constant get libstdc++'s constant. */
+ * classes whose what() is a constant get libstdc++'s constant. A type with
+ * no what() (an int, a plain struct) gets the object's value through the
+ * value printer, when the compilation unit of the function that called
+ * the thrower defines the type by that name. */
 #include <dwarf.h>
 #include <errno.h>
 #include <inttypes.h>
