@@ -221,8 +221,15 @@ int signature_from_report(const struct symb_report *r, unsigned max_frames, char
                 if (len == 0)
                         len = collect(t, exe, max_frames, /* in_app_only= */ false, sig);
         }
-        s = strdup(len ? sig : "<no frames>");
-        if (!s)
+        /* An uncaught C++ exception: its type leads, so that the same
+         * frames throwing another type are another bug (Sentry groups by
+         * exception type first as well). */
+        if (r->exception && r->exception->type && r->exception->type[0]) {
+                if (asprintf(&s, "%.*s | %s", FRAME_NAME_MAX, r->exception->type, len ? sig : "<no frames>") < 0)
+                        return -ENOMEM;
+                if (strlen(s) >= SIGNATURE_MAX)
+                        s[SIGNATURE_MAX - 1] = 0;
+        } else if (!(s = strdup(len ? sig : "<no frames>")))
                 return -ENOMEM;
         *ret = s;
         return 0;

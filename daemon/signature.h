@@ -8,7 +8,8 @@
  * itself lives there), with parameter lists and compiler clone suffixes
  * stripped and recursion collapsed; the first N joined by " | ".
  * So "charge | checkout | process" stays the same across runs, ASLR,
- * rebuilds and argument types. */
+ * rebuilds and argument types. An uncaught C++ exception's type (the
+ * report's exception) comes first: "std::out_of_range | charge | checkout". */
 #pragma once
 
 #include <stdbool.h>

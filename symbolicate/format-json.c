@@ -130,6 +130,36 @@ static void put_module(FILE *out, const struct symb_module *m) {
         fputc('}', out);
 }
 
+/* The uncaught C++ exception, or null. */
+static void put_exception(FILE *out, const struct symb_exception *e) {
+        if (!e) {
+                fputs("null", out);
+                return;
+        }
+        fputs("{\"type\":", out);
+        symb_json_string_or_null(out, e->type);
+        fputs(",\"message\":", out);
+        symb_json_string_or_null(out, e->message);
+        fputs(",\"message_reason\":", out);
+        symb_json_string_or_null(out, e->message ? NULL : e->message_reason);
+        fputs(",\"value\":", out);
+        symb_json_string_or_null(out, e->value);
+        fputs(",\"thrown_by\":", out);
+        symb_json_string_or_null(out, e->thrown_by);
+        fprintf(out, ",\"dependent\":%s,\"object\":", e->dependent ? "true" : "false");
+        hex(out, e->object);
+        fputs(",\"type_info\":", out);
+        if (e->type_info)
+                hex(out, e->type_info);
+        else
+                fputs("null", out);
+        fputs(",\"type_from\":", out);
+        symb_json_string_or_null(out, e->type_from);
+        fputs(",\"detail\":", out);
+        symb_json_string_or_null(out, e->detail);
+        fputc('}', out);
+}
+
 static void put_crash(FILE *out, const struct symb_report *r) {
         struct symb_crash c;
 
@@ -172,6 +202,8 @@ static void put_crash(FILE *out, const struct symb_report *r) {
         symb_json_string(out, c.process);
         fputs(",\"executable\":", out);
         symb_json_string_or_null(out, c.main_module ? c.main_module->name : NULL);
+        fputs(",\"exception\":", out);
+        put_exception(out, r->exception);
         fputc('}', out);
 }
 

@@ -175,7 +175,46 @@ static void put_stacktrace(FILE *out, const struct symb_report *r, const struct 
 static void put_exception(FILE *out, const struct symb_report *r, const struct symb_crash *c,
                           const struct symb_thread *crashed, const char *const *mask) {
         fputs(",\n\"exception\":{\"values\":[{\"type\":", out);
-        if (c->has_signal) {
+        if (c->has_signal && r->exception) {
+                /* An uncaught C++ exception: the exception is what
+                 * happened, the SIGABRT of std::terminate how it ended. */
+                const struct symb_exception *e = r->exception;
+
+                symb_json_string(out, e->type ? e->type : "<unknown C++ exception>");
+                if (!e->message && !e->message_reason && e->value) {
+                        fputs(",\"value\":", out);
+                        symb_json_string(out, e->value);
+                } else if (e->message || e->message_reason) {
+                        _cleanup_free_ char *v = NULL;
+
+                        if (!e->message && asprintf(&v, "<%s>", e->message_reason) < 0)
+                                v = NULL;
+                        fputs(",\"value\":", out);
+                        symb_json_string(out, e->message ? e->message : v ? v : "<unknown>");
+                }
+                fputs(",\"mechanism\":{\"type\":\"cxx_exception\",\"handled\":false,"
+                      "\"description\":\"terminate called after throwing an exception\","
+                      "\"data\":{\"thrown_by\":",
+                      out);
+                symb_json_string(out, e->thrown_by);
+                fputs(",\"object\":", out);
+                hex(out, e->object);
+                if (e->detail) {
+                        fputs(",\"crashd_detail\":", out);
+                        symb_json_string(out, e->detail);
+                }
+                fputs("},\"meta\":{\"signal\":{", out);
+                fprintf(out, "\"number\":%u,\"code\":%d", c->signo, c->code);
+                if (c->signal_name) {
+                        fputs(",\"name\":", out);
+                        symb_json_string(out, c->signal_name);
+                }
+                if (c->code_name) {
+                        fputs(",\"code_name\":", out);
+                        symb_json_string(out, c->code_name);
+                }
+                fputs("}}}", out);
+        } else if (c->has_signal) {
                 char num[32];
                 char *value = NULL;
 

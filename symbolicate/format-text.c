@@ -36,6 +36,36 @@ static bool is_aggregate(const char *value) {
         return value[0] == '@' && (brace = strstr(value, ": {")) && brace == strchr(value, ':');
 }
 
+/* As libstdc++'s verbose terminate handler prints it, then what the dump
+ * could not tell. */
+static void print_exception(FILE *out, const struct symb_exception *e) {
+        fputs("terminate called after throwing an instance of '", out);
+        symb_text_put(out, e->type ? e->type : "<unknown type>");
+        fputs("'\n", out);
+        if (e->message) {
+                fputs("  what():  ", out);
+                symb_text_put(out, e->message);
+                fputc('\n', out);
+        } else if (e->message_reason) {
+                fputs("  what():  <", out);
+                symb_text_put(out, e->message_reason);
+                fputs(">\n", out);
+        } else if (e->value) {
+                fputs("  value:  ", out);
+                symb_text_put(out, e->value);
+                fputc('\n', out);
+        }
+        fprintf(out, "Exception: object at 0x%" PRIx64 ", thrown by %s%s", e->object, e->thrown_by,
+                e->dependent ? " (a dependent exception)" : "");
+        if (e->type_from)
+                fprintf(out, ", type from the %s", e->type_from);
+        if (e->detail) {
+                fputs("; ", out);
+                symb_text_put(out, e->detail);
+        }
+        fputc('\n', out);
+}
+
 static void print_header(FILE *out, const struct symb_report *r) {
         struct symb_crash c;
         _cleanup_free_ char *cmd = NULL;
@@ -58,6 +88,8 @@ static void print_header(FILE *out, const struct symb_report *r) {
                 fputc('\n', out);
         } else
                 fputs("Signal: none (dump taken on request)\n", out);
+        if (r->exception)
+                print_exception(out, r->exception);
         fputs("Process: ", out);
         symb_text_put(out, c.process);
         if (c.pid)

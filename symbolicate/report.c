@@ -205,7 +205,10 @@ static int thread_cut(struct symb_thread *t, const char *not_walked, bool frames
         return k < 0 ? -ENOMEM : 0;
 }
 
-static int walk_thread(struct symb_dump_state *s, size_t ti, size_t k, struct symb_thread *t) {
+/* exc: where the crashing thread's uncaught C++ exception goes, or NULL
+ * for the other threads. */
+static int walk_thread(struct symb_dump_state *s, size_t ti, size_t k, struct symb_thread *t,
+                       struct symb_exception **exc) {
         const struct proto_thread *pt = &s->d->threads[ti];
         struct symb_budget *b = &s->budget;
         struct symb_phys_frame *pf = NULL;
@@ -235,6 +238,10 @@ static int walk_thread(struct symb_dump_state *s, size_t ti, size_t k, struct sy
                 return r;
         frames_cut = s->walk_max < s->c->o.max_frames && n_pf >= s->walk_max;
         r = symb_frames_build(s, pf, n_pf, &t->frames, &t->n_frames);
+        /* Needs the physical frames' registers and CFAs, which the
+         * report's frames do not keep. */
+        if (r >= 0 && exc && t->crashed)
+                r = symb_exception_find(s, pf, n_pf, exc);
         free(pf);
         if (r < 0)
                 return r;
@@ -318,13 +325,13 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d, struct 
         }
         crashed = proto_dump_crashing_thread(d);
         if (crashed) {
-                r = walk_thread(&s, (size_t) (crashed - d->threads), k, &rep->threads[k]);
+                r = walk_thread(&s, (size_t) (crashed - d->threads), k, &rep->threads[k], &rep->exception);
                 rep->n_threads = ++k;
         }
         for (size_t i = 0; r >= 0 && i < d->n_threads && k < listed; i++) {
                 if (&d->threads[i] == crashed)
                         continue;
-                r = walk_thread(&s, i, k, &rep->threads[k]);
+                r = walk_thread(&s, i, k, &rep->threads[k], NULL);
                 rep->n_threads = ++k;
         }
         if (r >= 0) {
@@ -362,6 +369,7 @@ void symb_report_free(struct symb_report *r) {
         }
         free(r->threads);
         free(r->truncated);
+        symb_exception_free(r->exception);
         symb_strv_free(r->mask);
         for (size_t i = 0; i < r->n_modules; i++) {
                 free(r->modules[i].elf_path);

@@ -138,6 +138,10 @@ const char *symb_file_alias(struct symb_file *f, GElf_Addr addr, GElf_Addr size,
 /* symbols.c: the main-file address of the function symbol named name. */
 bool symb_file_symbol_named(struct symb_file *f, const char *name, GElf_Addr *ret_addr);
 
+/* symbols.c: the name of a data object (STT_OBJECT) symbol starting at
+ * exactly main-file address addr, or NULL. Lives as long as the context. */
+const char *symb_file_object_at(struct symb_file *f, GElf_Addr addr);
+
 /* scopes.c: the concrete scopes at DWARF address a of cu, innermost first
  * up to the function holding them (the CU's own parents may follow), into
  * *chain (malloc'ed); their number, 0 when none holds a. Uncached. */
@@ -208,6 +212,14 @@ const struct symb_dump_module *symb_module_at(const struct symb_dump_state *s, u
 int symb_unwind_attach(struct symb_dump_state *s);
 int symb_unwind_thread(struct symb_dump_state *s, size_t thread_index, struct symb_phys_frame **frames,
                        size_t *n_frames, char **stop);
+
+/* exception.c: when thread's walk pf is an uncaught C++ exception's
+ * (SIGABRT, abort <- ... <- std::terminate <- __cxa_throw or a rethrow),
+ * the exception, read from the dump: *ret malloc'ed, or NULL when it is
+ * not one. 0 or -ENOMEM. */
+int symb_exception_find(struct symb_dump_state *s, const struct symb_phys_frame *pf, size_t n_pf,
+                        struct symb_exception **ret);
+void symb_exception_free(struct symb_exception *e);
 
 /* frames.c: turns physical frames into report frames (inlined ones split
  * out) with variables. */

@@ -124,6 +124,34 @@ struct symb_module {
         char *problem;                  /* "not found", "build-id mismatch: FILE has ...", or NULL */
 };
 
+/* The exception a C++ program died of in std::terminate, as libstdc++'s
+ * verbose terminate handler names it ("terminate called after throwing an
+ * instance of 'std::runtime_error'", "what():  insufficient funds"), found
+ * from the crashing thread's registers and stack and the Itanium ABI's
+ * exception header, read from the dump only (symbolicate/exception.c). */
+struct symb_exception {
+        char *type;                     /* demangled: "std::runtime_error", "int",
+                                           "LedgerError"; NULL if unknown */
+        char *message;                  /* what(), as the handler prints it; NULL when
+                                           none or unknown (message_reason) */
+        const char *message_reason;     /* when message is NULL: NULL (the type has no
+                                           what(): not a std::exception), "unavailable"
+                                           (memory not in the dump), "unknown" (a
+                                           std::exception whose what() is not read) */
+        char *value;                    /* when there is no what() (an int, a class not
+                                           derived from std::exception): the object as the
+                                           value printer shows it ("42", "{code = 1234}"),
+                                           through its type's DWARF; NULL when not found */
+        char *detail;                   /* what the dump lacked, for people; or NULL */
+        const char *type_from;          /* static text: "exception header", "vtable",
+                                           "__cxa_throw registers" */
+        const char *thrown_by;          /* "__cxa_throw", "__cxa_rethrow",
+                                           "std::rethrow_exception" */
+        bool dependent;                 /* a dependent exception (std::rethrow_exception) */
+        uint64_t object;                /* the thrown object's address */
+        uint64_t type_info;             /* its std::type_info, 0 if unknown */
+};
+
 struct symb_report {
         const struct proto_dump *dump;  /* borrowed: must outlive the report */
         struct symb_thread *threads;    /* the crashing thread first */
@@ -134,6 +162,7 @@ struct symb_report {
         char *truncated;                /* NULL, or what the limits cut, in one line */
         char **mask;                    /* the names it was masked with (NULL-terminated),
                                            or NULL */
+        struct symb_exception *exception;  /* NULL: not an uncaught C++ exception */
 };
 
 /* Symbolicates every thread of d. Missing debug info is not an error: the

@@ -267,3 +267,29 @@ const char *symb_file_alias(struct symb_file *f, GElf_Addr addr, GElf_Addr size,
                 return v[lo - 1].name;
         return name;
 }
+
+/* Data objects by exact address, for what a pointer in a C++ exception's
+ * header or object names: "typeinfo for X" (_ZTI...) and "vtable for X"
+ * (_ZTV...). A copy-relocated typeinfo in an executable has its own
+ * symbol there. */
+const char *symb_file_object_at(struct symb_file *f, GElf_Addr addr) {
+        const struct symb_alias *v;
+        size_t lo = 0, hi;
+
+        if (!f->aliases_built)
+                build_aliases(f);
+        v = f->aliases;
+        hi = f->n_aliases;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (v[mid].addr < addr)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (; lo < f->n_aliases && v[lo].addr == addr; lo++)
+                if (v[lo].type == STT_OBJECT)
+                        return v[lo].name;
+        return NULL;
+}

@@ -23,7 +23,7 @@ struct f {
         const char *module;
 };
 
-static char *sig_of(const struct f *frames, size_t n, unsigned max) {
+static char *sig_exc(const struct f *frames, size_t n, unsigned max, const char *exception_type) {
         struct symb_frame fr[32] = {};
         struct symb_thread threads[2] = {};
         struct symb_module modules[1] = {};
@@ -45,8 +45,15 @@ static char *sig_of(const struct f *frames, size_t n, unsigned max) {
         r.n_threads = 2;
         r.modules = modules;
         r.n_modules = 1;
+        struct symb_exception e = { .type = (char *) exception_type, .thrown_by = "__cxa_throw" };
+        if (exception_type)
+                r.exception = &e;
         assert_int_equal(signature_from_report(&r, max, &s), 0);
         return s;
+}
+
+static char *sig_of(const struct f *frames, size_t n, unsigned max) {
+        return sig_exc(frames, n, max, NULL);
 }
 
 #define ASSERT_SIG(expected, max, ...)                                                  \
@@ -76,6 +83,34 @@ static void test_cxx_throw_skipped(void **state) {
                    { "__cxxabiv1::__terminate(void (*)())", STDCXX }, { "std::terminate()", STDCXX },
                    { "__cxa_throw", STDCXX }, { "Parser::parse(std::string const&) const", EXE },
                    { "run(int, char**)", EXE });
+}
+
+/* Two crashes from the same throw site: the exception type tells them
+ * apart, and equal types group together. */
+static void test_cxx_exception_type_joins(void **state) {
+        static const struct f frames[] = {
+                { "raise", LIBC }, { "abort", LIBC }, { "std::terminate()", STDCXX }, { "__cxa_throw", STDCXX },
+                { "ledger::withdraw(char const*)", EXE }, { "ledger::transfer(char const*)", EXE }, { "main", EXE },
+        };
+        size_t n = sizeof(frames) / sizeof(frames[0]);
+        char *a = sig_exc(frames, n, 2, "std::runtime_error");
+        char *b = sig_exc(frames, n, 2, "std::out_of_range");
+        char *c = sig_exc(frames, n, 2, "std::runtime_error");
+        char *none = sig_exc(frames, n, 2, NULL);
+
+        assert_string_equal(a, "std::runtime_error | ledger::withdraw | ledger::transfer");
+        assert_string_equal(b, "std::out_of_range | ledger::withdraw | ledger::transfer");
+        assert_string_not_equal(a, b);
+        assert_string_equal(a, c);
+        assert_string_equal(none, "ledger::withdraw | ledger::transfer");
+        free(a);
+        free(b);
+        free(c);
+        free(none);
+        /* A type the dump did not tell adds nothing. */
+        a = sig_exc(frames, n, 2, "");
+        assert_string_equal(a, "ledger::withdraw | ledger::transfer");
+        free(a);
 }
 
 static void test_noise_in_app_skipped_only_on_top(void **state) {
@@ -175,6 +210,7 @@ int main(void) {
                 cmocka_unit_test(test_plain),
                 cmocka_unit_test(test_abort_and_assert_skipped),
                 cmocka_unit_test(test_cxx_throw_skipped),
+                cmocka_unit_test(test_cxx_exception_type_joins),
                 cmocka_unit_test(test_noise_in_app_skipped_only_on_top),
                 cmocka_unit_test(test_crashdump_frames_skipped),
                 cmocka_unit_test(test_library_frames_between_kept_out),

@@ -195,6 +195,61 @@ static void test_report_mask_and_cuts(void **state) {
 
 /* Sentry's schema documents code_id 68220ae2c65d65c1b6aaa12fa6765a6ec2f5f434
  * as debug_id e20a2268-5dc6-c165-b6aa-a12fa6765a6e. */
+/* An uncaught C++ exception whose what() the dump lacks: every format
+ * says so instead of inventing one, and no exception prints nothing. */
+static void test_exception_unavailable(void **state) {
+        struct hand h;
+        struct symb_exception e = {
+                .type = (char *) "std::length_error",
+                .message_reason = "unavailable",
+                .detail = (char *) "what()'s characters at 0x5000 are not in the dump",
+                .type_from = "exception header",
+                .thrown_by = "__cxa_throw",
+                .object = 0x4000,
+                .type_info = 0x7000,
+        };
+        char *s;
+
+        hand_init(&h);
+        h.d.exception.exception_record.exception_code = 6;
+        h.d.exception.exception_record.exception_flags = (uint32_t) -6;
+        s = format(&h, 0);
+        assert_null(strstr(s, "terminate called"));
+        free(s);
+        s = format(&h, 1);
+        assert_non_null(strstr(s, ",\"exception\":null}"));
+        free(s);
+
+        h.r.exception = &e;
+        s = format(&h, 0);
+        assert_non_null(strstr(s, "Signal: SIGABRT (SI_TKILL): Aborted\n"
+                                  "terminate called after throwing an instance of 'std::length_error'\n"
+                                  "  what():  <unavailable>\n"
+                                  "Exception: object at 0x4000, thrown by __cxa_throw, type from the exception header; "
+                                  "what()'s characters at 0x5000 are not in the dump\n"));
+        free(s);
+        s = format(&h, 1);
+        assert_non_null(strstr(s, "\"exception\":{\"type\":\"std::length_error\",\"message\":null,"
+                                  "\"message_reason\":\"unavailable\",\"value\":null,\"thrown_by\":\"__cxa_throw\","
+                                  "\"dependent\":false,\"object\":\"0x4000\",\"type_info\":\"0x7000\","
+                                  "\"type_from\":\"exception header\","
+                                  "\"detail\":\"what()'s characters at 0x5000 are not in the dump\"}"));
+        free(s);
+        s = format(&h, 2);
+        assert_non_null(strstr(s, "{\"type\":\"std::length_error\",\"value\":\"<unavailable>\","
+                                  "\"mechanism\":{\"type\":\"cxx_exception\",\"handled\":false,"));
+        assert_non_null(strstr(s, "\"meta\":{\"signal\":{\"number\":6,"));
+        assert_non_null(strstr(s, "\"stacktrace\":{\"frames\":["));
+        free(s);
+
+        /* A type the dump does not tell, and no what(): said, not guessed. */
+        e.type = NULL;
+        e.message_reason = NULL;
+        s = format(&h, 0);
+        assert_non_null(strstr(s, "terminate called after throwing an instance of '<unknown type>'\nException:"));
+        free(s);
+}
+
 static void test_debug_id(void **state) {
         static const uint8_t id[20] = {0x68, 0x22, 0x0a, 0xe2, 0xc6, 0x5d, 0x65, 0xc1, 0xb6, 0xaa,
                                        0xa1, 0x2f, 0xa6, 0x76, 0x5a, 0x6e, 0xc2, 0xf5, 0xf4, 0x34};
@@ -224,7 +279,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_name_masked),  cmocka_unit_test(test_report_mask_and_cuts),
                 cmocka_unit_test(test_text),         cmocka_unit_test(test_json),
-                cmocka_unit_test(test_sentry),
+                cmocka_unit_test(test_sentry),       cmocka_unit_test(test_exception_unavailable),
                 cmocka_unit_test(test_sentry_tags_breadcrumbs),       cmocka_unit_test(test_debug_id),
         };
 
