@@ -104,7 +104,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t n_stack;
         char err[256];
 
-        if (setup() < 0 || size < HEADER)
+        /* Without its module the target would fuzz nothing and pass:
+         * that is a broken build, not a clean run. */
+        if (setup() < 0) {
+                fprintf(stderr, "fuzz-printers: cannot read its module %s (build fuzz-printers-module)\n",
+                        PRINTERS_MODULE);
+                abort();
+        }
+        if (size < HEADER)
                 return 0;
         memcpy(&stack_base, data, 8);
         memcpy(&heap_base, data + 8, 8);
