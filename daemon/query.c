@@ -152,7 +152,8 @@ static json_t *crash_row(sqlite3 *db, sqlite3_stmt *st, void *userdata) {
 void query_filter_from_json(const json_t *req, int64_t caller_uid, struct query_filter *f) {
         *f = (struct query_filter) {
                 .uid = caller_uid,
-                .user = json_get_int(req, "user", -1),
+                .has_user = json_get_int(req, "user", -1) >= 0,
+                .user = (uint32_t) json_get_int(req, "user", 0),
                 .program = json_get_str(req, "program"),
                 .signo = (int) json_get_int(req, "signal", -1),
                 .since_ns = (uint64_t) json_get_int(req, "since_ns", 0),
@@ -227,7 +228,7 @@ int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
         bind_opt_text(st, 13, f->name);
         bind_opt_text(st, 14, f->build_id);
         (void) sqlite3_bind_int64(st, 15, f->group);
-        (void) sqlite3_bind_int64(st, 16, f->user);
+        (void) sqlite3_bind_int64(st, 16, f->has_user ? (int64_t) f->user : -1);
         bind_opt_text(st, 17, f->tag_key);
         bind_opt_text(st, 18, f->tag_value);
         (void) sqlite3_bind_int(st, 19, f->reverse);

@@ -33,7 +33,8 @@ struct sqlite3;
 
 struct query_filter {
         int64_t uid;            /* the caller: QUERY_ALL_USERS or one uid (never from the request) */
-        int64_t user;           /* -1: any; else only this uid (`list -u`), within what uid sees */
+        bool has_user;          /* only user's crashes (`list -u`), within what uid sees */
+        uint32_t user;
         const char *program;    /* program name, executable path or its basename; NULL: any */
         int signo;              /* -1: any */
         uint64_t since_ns;      /* 0: any; crash time at or after */

@@ -32,8 +32,18 @@ bool match_is_dump_path(const char *arg) {
         fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return false;
-        dump = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, head, sizeof(head)) == (ssize_t) sizeof(head) &&
-               (memcmp(head, mdmp, 4) == 0 || memcmp(head, zstd, 4) == 0);
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return false;
+        }
+        /* A path to an executable is an EXE match (coredumpctl's); any
+         * other existing file is a dump, so that the reader says what is
+         * wrong with it ("not a regular file", "not a minidump"). */
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                dump = true;
+        else
+                dump = read(fd, head, sizeof(head)) == (ssize_t) sizeof(head) &&
+                       (memcmp(head, mdmp, 4) == 0 || memcmp(head, zstd, 4) == 0);
         close(fd);
         return dump;
 }

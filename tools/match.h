@@ -21,6 +21,6 @@
 int match_add(json_t *req, const char *arg, char *err, size_t errlen);
 
 /* A dump named by its path, not a MATCH: an argument ending in .dmp or
- * .dmp.zst, or an existing regular file that starts like a minidump
- * (MDMP) or a zstd frame. */
+ * .dmp.zst, an existing file that is not an executable, or an executable
+ * one that starts like a minidump (MDMP) or a zstd frame. */
 bool match_is_dump_path(const char *arg);

@@ -88,7 +88,7 @@ int target_open(const char *cmd, const struct client_options *co, const struct t
                 /* O_NONBLOCK: a FIFO must not hang us; the reader refuses it. */
                 fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
                 if (fd < 0) {
-                        fprintf(stderr, "crashctl: %s: %m\n", t->path);
+                        fprintf(stderr, "crashctl: %s: cannot open: %m\n", t->path);
                         return 1;
                 }
                 *ret_fd = fd;
