@@ -2,7 +2,7 @@
 /* daemon/api.c: crashctl's JSON API on a Unix stream socket.
  *
  * A connection carries one request, one line of JSON:
- *   {"method": "list", "program": S, "signal": N, "since_ns": N, "limit": N}
+ *   {"method": "list", ...}      the filter's fields: query_filter_from_json()
  *   {"method": "show", "id": N}
  *   {"method": "dump", "id": N}
  *   {"method": "groups"}
@@ -96,8 +96,31 @@ static const char *error_text(int r) {
         }
 }
 
-static int status_json(struct daemon *d, FILE *f) {
-        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:s?}",
+/* The store's view (query_status()), parsed back into an object. */
+static json_t *store_status(struct daemon *d, int64_t uid) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        json_t *o = NULL;
+
+        if (!m)
+                return NULL;
+        if (query_status(store_db(d->store), uid, m) < 0) {
+                fclose(m);
+                free(buf);
+                return NULL;
+        }
+        if (fclose(m) == 0)
+                o = json_loadb(buf, len, 0, NULL);
+        free(buf);
+        return o;
+}
+
+/* "status": the daemon's counters, and the store as the caller sees it.
+ * The last error and the outbox can name other users' crashes and
+ * targets: root only. */
+static int status_json(struct daemon *d, int64_t uid, FILE *f) {
+        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:i, s:I, s:I, s:I, s:I, s:I}",
                               "version", CRASHD_VERSION,
                               "pid", (int) getpid(),
                               "uptime_ns", (json_int_t) (now_ns(CLOCK_MONOTONIC) - d->started_ns),
@@ -112,22 +135,25 @@ static int status_json(struct daemon *d, FILE *f) {
                               "duplicates", (json_int_t) d->n_duplicates,
                               "bad", (json_int_t) d->n_bad,
                               "retries", (json_int_t) d->n_retries,
-                              "deleted", (json_int_t) d->n_deleted,
-                              "last_error", d->last_error[0] ? d->last_error : NULL);
-        int r;
-
+                              "deleted", (json_int_t) d->n_deleted);
         struct forward_stats fs;
+        int r;
 
         if (!o)
                 return -ENOMEM;
-        /* The outbox (forward.c): Sentry and webhooks. */
-        forward_get_stats(d, &fs);
-        (void) json_object_set_new(o, "forward", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-                                                           "queued", (json_int_t) fs.queued,
-                                                           "in_flight", (json_int_t) fs.in_flight,
-                                                           "sent", (json_int_t) fs.sent,
-                                                           "dropped", (json_int_t) fs.dropped,
-                                                           "retries", (json_int_t) fs.retries));
+        if (uid == QUERY_ALL_USERS) {
+                (void) json_object_set_new(o, "last_error", d->last_error[0] ? json_string_lossy(d->last_error)
+                                                                             : json_util_null());
+                /* The outbox (forward.c): Sentry and webhooks. */
+                forward_get_stats(d, &fs);
+                (void) json_object_set_new(o, "forward", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+                                                                   "queued", (json_int_t) fs.queued,
+                                                                   "in_flight", (json_int_t) fs.in_flight,
+                                                                   "sent", (json_int_t) fs.sent,
+                                                                   "dropped", (json_int_t) fs.dropped,
+                                                                   "retries", (json_int_t) fs.retries));
+        }
+        (void) json_object_set_new(o, "store", store_status(d, uid));
         r = json_dumpf(o, f, JSON_COMPACT) == 0 ? 0 : -EIO;
         fputc('\n', f);
         json_decref(o);
@@ -219,20 +245,16 @@ static void answer(struct client *c, const char *line, size_t len) {
                 return;
         }
         if (strcmp(method, "list") == 0) {
-                struct query_filter filter = {
-                        .uid = uid,
-                        .program = json_get_str(req, "program"),
-                        .signo = (int) json_get_int(req, "signal", -1),
-                        .since_ns = (uint64_t) json_get_int(req, "since_ns", 0),
-                        .limit = (uint64_t) json_get_int(req, "limit", 0),
-                };
+                struct query_filter filter;
+
+                query_filter_from_json(req, uid, &filter);
                 r = query_list(store_db(d->store), &filter, f);
         } else if (strcmp(method, "show") == 0)
                 r = query_show(store_db(d->store), uid, json_get_int(req, "id", -1), f);
         else if (strcmp(method, "groups") == 0)
                 r = query_groups(store_db(d->store), uid, f);
         else if (strcmp(method, "status") == 0)
-                r = status_json(d, f);
+                r = status_json(d, uid, f);
         else if (strcmp(method, "web_session") == 0)    /* `crashctl web`: a token for this uid */
                 r = http_server_session_json(d, c->cred.uid, f);
         else

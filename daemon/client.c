@@ -246,18 +246,16 @@ static int call_local(const char *state_dir, json_t *request, json_t **ret, int 
                 return -ENOMEM;
         }
         if (streq_ptr(method, "list")) {
-                struct query_filter filter = {
-                        .uid = uid,
-                        .program = json_get_str(request, "program"),
-                        .signo = (int) json_get_int(request, "signal", -1),
-                        .since_ns = (uint64_t) json_get_int(request, "since_ns", 0),
-                        .limit = (uint64_t) json_get_int(request, "limit", 0),
-                };
+                struct query_filter filter;
+
+                query_filter_from_json(request, uid, &filter);
                 r = query_list(db, &filter, f);
         } else if (streq_ptr(method, "show"))
                 r = query_show(db, uid, json_get_int(request, "id", -1), f);
         else if (streq_ptr(method, "groups"))
                 r = query_groups(db, uid, f);
+        else if (streq_ptr(method, "status"))
+                r = query_status(db, uid, f);
         else
                 r = -EOPNOTSUPP;
         if (fclose(f) != 0 && r >= 0)
@@ -362,6 +360,25 @@ int client_parse_since(const char *s, uint64_t *ret) {
                 if (*end && end[1])
                         return -EINVAL;
                 *ret = (v * m > now ? 0 : now - v * m) * UINT64_C(1000000000);
+                return 0;
+        }
+        /* systemd's words for times: midnight of those days, local time. */
+        if (strcmp(s, "now") == 0) {
+                *ret = now_ns(CLOCK_REALTIME);
+                return 0;
+        }
+        if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0 || strcmp(s, "tomorrow") == 0) {
+                time_t now = time(NULL);
+
+                if (!localtime_r(&now, &tm))
+                        return -EINVAL;
+                tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                tm.tm_mday += s[0] == 'y' ? -1 : s[1] == 'o' && s[2] == 'm' ? 1 : 0;
+                tm.tm_isdst = -1;
+                t = mktime(&tm);
+                if (t == (time_t) -1 || t < 0)
+                        return -EINVAL;
+                *ret = (uint64_t) t * 1000000000u;
                 return 0;
         }
         end = strptime(s, "%Y-%m-%d", &tm);

@@ -53,7 +53,8 @@ bool client_option(int c, const char *arg, struct client_options *o);
 /* "SEGV", "SIGSEGV" or "11"; -EINVAL otherwise. */
 int client_parse_signal(const char *s);
 /* "@EPOCH", "-2h" (s, m, h, d, w), "YYYY-MM-DD" or "YYYY-MM-DD HH:MM[:SS]"
- * (local time); nanoseconds since the epoch. */
+ * (local time), "now", "today", "yesterday", "tomorrow" (midnight, local
+ * time); nanoseconds since the epoch. */
 int client_parse_since(const char *s, uint64_t *ret);
 /* Writes s with control characters and bytes that are not UTF-8 as \xNN,
  * so that what a dump says cannot drive the terminal. At most width

@@ -269,12 +269,16 @@ static int summarize(struct job *j, const struct proto_dump *d) {
                                 return -ENOMEM;
                 }
         }
-        if (t && t->has_info && t->info.name[0])
-                program = t->info.name;
-        else if (d->n_threads > 0 && d->threads[0].has_info && d->threads[0].info.name[0])
-                program = d->threads[0].info.name;
-        else if (j->executable)
+        /* The process's name, as coredumpctl's COMM: its main thread's
+         * comm (the thread whose id is the pid), not the crashing
+         * thread's ("worker-2"); else the executable's last part. */
+        for (size_t i = 0; i < d->n_threads && !program; i++)
+                if (j->pid && d->threads[i].tid == j->pid && d->threads[i].has_info && d->threads[i].info.name[0])
+                        program = d->threads[i].info.name;
+        if (!program && j->executable)
                 program = basename_of(j->executable);
+        if (!program && t && t->has_info && t->info.name[0])
+                program = t->info.name;
         if (program) {
                 j->program = strndup(program, 255);
                 if (!j->program)

@@ -149,15 +149,64 @@ static json_t *crash_row(sqlite3 *db, sqlite3_stmt *st, void *userdata) {
         return crash_json(st);
 }
 
+void query_filter_from_json(const json_t *req, int64_t caller_uid, struct query_filter *f) {
+        *f = (struct query_filter) {
+                .uid = caller_uid,
+                .has_user = json_get_int(req, "user", -1) >= 0,
+                .user = (uint32_t) json_get_int(req, "user", 0),
+                .program = json_get_str(req, "program"),
+                .signo = (int) json_get_int(req, "signal", -1),
+                .since_ns = (uint64_t) json_get_int(req, "since_ns", 0),
+                .until_ns = (uint64_t) json_get_int(req, "until_ns", 0),
+                .limit = (uint64_t) json_get_int(req, "limit", 0),
+                .reverse = json_is_true(json_object_get(req, "reverse")),
+                .id = json_get_int(req, "id", 0),
+                .number = json_get_int(req, "number", 0),
+                .pid = json_get_int(req, "pid", 0),
+                .comm = json_get_str(req, "comm"),
+                .exe = json_get_str(req, "exe"),
+                .signature = json_get_str(req, "signature"),
+                .name = json_get_str(req, "name"),
+                .build_id = json_get_str(req, "build_id"),
+                .group = json_get_int(req, "group", 0),
+                .tag_key = json_get_str(req, "tag_key"),
+                .tag_value = json_get_str(req, "tag_value"),
+        };
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s) {
+        if (s)
+                (void) sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
 int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
+        /* m: what the caller may see, with each crash's time (the crash's
+         * own clock, else when it arrived). A bare number is a crash ID
+         * when the caller has that crash, else a PID (tools/match.c). */
         static const char sql[] =
-                "SELECT * FROM (SELECT " CRASH_COLUMNS " FROM crashes"
-                " WHERE (?1 < 0 OR uid = ?1)"
-                " AND (?2 IS NULL OR program = ?2 OR executable = ?2"
+                "WITH m AS (SELECT *, CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END AS t"
+                "           FROM crashes WHERE (?1 < 0 OR uid = ?1))"
+                " SELECT " CRASH_COLUMNS " FROM (SELECT * FROM m"
+                " WHERE (?2 IS NULL OR program = ?2 OR executable = ?2"
                 "      OR substr(executable, -length(?2) - 1) = '/' || ?2)"
                 " AND (?3 < 0 OR signal = ?3)"
-                " AND (?4 = 0 OR (CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END) >= ?4)"
-                " ORDER BY id DESC LIMIT ?5) ORDER BY id";
+                " AND (?4 = 0 OR t >= ?4)"
+                " AND (?6 = 0 OR t < ?6)"
+                " AND (?7 = 0 OR id = ?7)"
+                " AND (?8 = 0 OR id = ?8 OR (pid = ?8 AND NOT EXISTS (SELECT 1 FROM m m2 WHERE m2.id = ?8)))"
+                " AND (?9 = 0 OR pid = ?9)"
+                " AND (?10 IS NULL OR program = ?10)"
+                " AND (?11 IS NULL OR executable = ?11)"
+                " AND (?12 IS NULL OR signature = ?12)"
+                " AND (?13 IS NULL OR program = ?13 OR signature = ?13"
+                "      OR substr(executable, -length(?13) - 1) = '/' || ?13)"
+                " AND (?14 IS NULL OR build_id = ?14)"
+                " AND (?15 = 0 OR group_id = ?15)"
+                " AND (?16 < 0 OR uid = ?16)"
+                " AND (?17 IS NULL OR EXISTS (SELECT 1 FROM reports r, json_each(r.json, '$.tags') j"
+                "      WHERE r.crash_id = m.id AND j.key = ?17 AND (?18 IS NULL OR j.value = ?18)))"
+                " ORDER BY t DESC, id DESC LIMIT ?5)"
+                " ORDER BY CASE WHEN ?19 THEN -t ELSE t END, CASE WHEN ?19 THEN -id ELSE id END";
         sqlite3_stmt *st = NULL;
         int rc;
 
@@ -165,13 +214,79 @@ int query_list(sqlite3 *db, const struct query_filter *f, FILE *out) {
         if (rc != SQLITE_OK)
                 return step_error(db, rc);
         (void) sqlite3_bind_int64(st, 1, f->uid);
-        if (f->program)
-                (void) sqlite3_bind_text(st, 2, f->program, -1, SQLITE_STATIC);
+        bind_opt_text(st, 2, f->program);
         (void) sqlite3_bind_int64(st, 3, f->signo);
         (void) sqlite3_bind_int64(st, 4, (int64_t) f->since_ns);
         (void) sqlite3_bind_int64(st, 5, f->limit ? (int64_t) f->limit : -1);
+        (void) sqlite3_bind_int64(st, 6, (int64_t) f->until_ns);
+        (void) sqlite3_bind_int64(st, 7, f->id);
+        (void) sqlite3_bind_int64(st, 8, f->number);
+        (void) sqlite3_bind_int64(st, 9, f->pid);
+        bind_opt_text(st, 10, f->comm);
+        bind_opt_text(st, 11, f->exe);
+        bind_opt_text(st, 12, f->signature);
+        bind_opt_text(st, 13, f->name);
+        bind_opt_text(st, 14, f->build_id);
+        (void) sqlite3_bind_int64(st, 15, f->group);
+        (void) sqlite3_bind_int64(st, 16, f->has_user ? (int64_t) f->user : -1);
+        bind_opt_text(st, 17, f->tag_key);
+        bind_opt_text(st, 18, f->tag_value);
+        (void) sqlite3_bind_int(st, 19, f->reverse);
 
         return write_rows(db, st, "crashes", out, crash_row, NULL);
+}
+
+/* One number from a query of one row and column; -1 when it fails. */
+static int64_t count_of(sqlite3 *db, const char *sql, int64_t uid) {
+        sqlite3_stmt *st = NULL;
+        int64_t n = -1;
+
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+                return -1;
+        (void) sqlite3_bind_int64(st, 1, uid);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
+}
+
+int query_status(sqlite3 *db, int64_t uid, FILE *out) {
+        int64_t crashes = count_of(db, "SELECT count(*) FROM crashes WHERE (?1 < 0 OR uid = ?1)", uid);
+        int64_t groups = count_of(db, "SELECT count(DISTINCT group_id) FROM crashes WHERE (?1 < 0 OR uid = ?1)", uid);
+        int64_t last = count_of(db, "SELECT max(CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END)"
+                                    " FROM crashes WHERE (?1 < 0 OR uid = ?1)", uid);
+        json_t *o, *fw = NULL;
+        int r;
+
+        if (crashes < 0 || groups < 0)
+                return -EIO;
+        /* The outbox is every user's: only root is told about it. A
+         * database from before forwarding has no outbox (forward.c). */
+        if (uid == QUERY_ALL_USERS) {
+                int64_t queued = count_of(db, "SELECT count(*) FROM outbox WHERE ?1 = ?1", uid);
+                int64_t failing = count_of(db, "SELECT count(*) FROM outbox WHERE attempts > 0 AND ?1 = ?1", uid);
+                sqlite3_stmt *st = NULL;
+                const char *last_error = NULL;
+
+                if (queued >= 0 &&
+                    sqlite3_prepare_v2(db, "SELECT last_error FROM outbox WHERE last_error IS NOT NULL"
+                                           " ORDER BY next_ns DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+                    sqlite3_step(st) == SQLITE_ROW)
+                        last_error = col_text(st, 0);
+                fw = queued >= 0 ? json_pack("{s:I, s:I, s:o}", "queued", (json_int_t) queued,
+                                             "failing", (json_int_t) (failing < 0 ? 0 : failing),
+                                             "last_error", json_string_lossy(last_error)) : json_util_null();
+                sqlite3_finalize(st);
+        }
+        o = json_pack("{s:I, s:I, s:o, s:o}", "crashes", (json_int_t) crashes, "groups", (json_int_t) groups,
+                      "last_crash_ns", last >= 0 ? json_integer(last) : json_util_null(),
+                      "forward", fw ? fw : json_util_null());
+        if (!o)
+                return -ENOMEM;
+        r = dump_json(o, out);
+        fputc('\n', out);
+        json_decref(o);
+        return r;
 }
 
 int query_show(sqlite3 *db, int64_t uid, int64_t id, FILE *out) {

@@ -985,10 +985,7 @@ int proto_dump_parse(const void *data, size_t size, struct proto_dump **ret, cha
 }
 
 int proto_dump_load(const char *path, struct proto_dump **ret, char *err, size_t errlen) {
-        struct stat st;
-        uint8_t *buf;
-        size_t size, got = 0;
-        int fd, r;
+        int fd;
 
         if (!path || !ret)
                 return errf(err, errlen, -EINVAL, "invalid arguments");
@@ -996,6 +993,20 @@ int proto_dump_load(const char *path, struct proto_dump **ret, char *err, size_t
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return errf(err, errlen, -errno, "cannot open: %s", strerrordesc_np(errno));
+        return proto_dump_load_fd(fd, ret, err, errlen);
+}
+
+int proto_dump_load_fd(int fd, struct proto_dump **ret, char *err, size_t errlen) {
+        struct stat st;
+        uint8_t *buf;
+        size_t size, got = 0;
+        int r;
+
+        if (fd < 0 || !ret) {
+                if (fd >= 0)
+                        (void) close(fd);
+                return errf(err, errlen, -EINVAL, "invalid arguments");
+        }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 (void) close(fd);

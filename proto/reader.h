@@ -105,6 +105,9 @@ struct proto_dump {
 int proto_dump_parse(const void *data, size_t size, struct proto_dump **ret, char *err, size_t errlen);
 /* Reads and parses a file (.dmp or .dmp.zst, told apart by their magic). */
 int proto_dump_load(const char *path, struct proto_dump **ret, char *err, size_t errlen);
+/* The same from an open file, read from its current offset; takes fd
+ * (closed whatever happens). */
+int proto_dump_load_fd(int fd, struct proto_dump **ret, char *err, size_t errlen);
 void proto_dump_free(struct proto_dump *d);
 
 /* Copies up to len bytes starting at addr from the captured memory; returns

@@ -230,7 +230,20 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
                  * masked like a variable. */
                 symb_json_string(out, symb_tag_masked(r, d->tags[i].key, mask) ? SYMB_MASKED : d->tags[i].value);
         }
-        fputs("},\n\"modules\":[", out);
+        /* Breadcrumbs are the program's log lines, kept as it wrote
+         * them (as the Sentry event's); levels by name. */
+        fputs("},\n\"breadcrumbs\":[", out);
+        for (size_t i = 0; i < d->n_breadcrumbs; i++) {
+                const struct proto_breadcrumb *b = &d->breadcrumbs[i];
+                static const char *const levels[] = { "debug", "info", "warning", "error" };
+
+                fprintf(out, "%s{\"time_ns\":%" PRIu64 ",\"level\":", i ? "," : "", b->time_ns);
+                symb_json_string_or_null(out, b->level < 4 ? levels[b->level] : NULL);
+                fputs(",\"message\":", out);
+                symb_json_string(out, b->message);
+                fputc('}', out);
+        }
+        fputs("],\n\"modules\":[", out);
         for (size_t i = 0; i < r->n_modules; i++) {
                 if (i)
                         fputs(",\n", out);

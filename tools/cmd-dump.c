@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/cmd-dump.c: `crashctl dump ID -o FILE`, a stored crash's dump file
+/* tools/cmd-dump.c: `crashctl dump [MATCH...] -o FILE`, a stored crash's dump file
  * (zstd-compressed minidump, as the dumper wrote it). The running crashd
  * hands over an open descriptor (its state directory stays closed to
  * users); when it is down, the file is read from the state directory. */
@@ -14,11 +14,13 @@
 
 #include "client.h"
 #include "commands.h"
+#include "target.h"
 
 static void usage(FILE *f) {
-        fputs("usage: crashctl dump [OPTIONS] ID -o FILE\n"
+        fputs("usage: crashctl dump [OPTIONS] [MATCH...] -o FILE\n"
               "\n"
-              "Writes the dump of crash ID (see 'crashctl list') to FILE, as it was stored: a\n"
+              "Writes the dump of the newest crash the MATCHes name (see 'crashctl list'; none:\n"
+              "the newest of all) to FILE, as it was stored: a\n"
               "zstd-compressed minidump that 'crashctl info', 'crashctl symbolicate' and, after\n"
               "'zstd -d', Breakpad's tools read.\n"
               "\n"
@@ -63,20 +65,20 @@ int cmd_dump(int argc, char **argv) {
         };
         struct client_options co = {};
         const char *output = NULL;
-        json_t *req, *answer = NULL;
-        char err[1024] = "", *end;
+        struct target t;
         int c, r, fd = -1, out;
-        long long id;
 
         optind = 0;
         opterr = 0;
-        /* Options may follow the ID ("dump 3 -o f"): no '+' here. */
-        while ((c = getopt_long(argc, argv, "o:h", options, NULL)) >= 0) {
+        /* Options may follow the MATCHes ("dump 3 -o f"): no '+' here. */
+        while ((c = getopt_long(argc, argv, "o:1h", options, NULL)) >= 0) {
                 if (client_option(c, optarg, &co))
                         continue;
                 switch (c) {
                 case 'o':
                         output = optarg;
+                        break;
+                case '1':       /* the newest crash: what no MATCH means too */
                         break;
                 case 'h':
                         usage(stdout);
@@ -87,18 +89,6 @@ int cmd_dump(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (argc - optind != 1) {
-                fprintf(stderr, "crashctl: dump: %s; see 'crashctl dump --help'\n",
-                        argc == optind ? "no crash ID given" : "one crash at a time");
-                return EXIT_USAGE;
-        }
-        errno = 0;
-        id = strtoll(argv[optind], &end, 10);
-        if (errno || *end || id <= 0) {
-                fprintf(stderr, "crashctl: dump: '%s' is not a crash ID (a number from 'crashctl list')\n",
-                        argv[optind]);
-                return EXIT_USAGE;
-        }
         if (!output) {
                 fprintf(stderr, "crashctl: dump: say where with -o FILE (or -o - for standard output)\n");
                 return EXIT_USAGE;
@@ -108,20 +98,13 @@ int cmd_dump(int argc, char **argv) {
                 return EXIT_USAGE;
         }
 
-        req = json_pack("{s:s, s:I}", "method", "dump", "id", (json_int_t) id);
-        if (!req)
-                return 1;
-        r = client_call(&co, req, &answer, &fd, err, sizeof(err));
-        json_decref(req);
-        json_decref(answer);
-        if (r < 0) {
-                fprintf(stderr, "crashctl: dump: %lld: %s\n", id, err);
-                return 1;
-        }
-        if (fd < 0) {
-                fprintf(stderr, "crashctl: dump: %lld: crashd sent no file\n", id);
-                return 1;
-        }
+        r = target_find("dump", &co, argc - optind, argv + optind, false, &t);
+        if (r)
+                return r;
+        r = target_open("dump", &co, &t, &fd);
+        target_done(&t);
+        if (r)
+                return r;
         if (strcmp(output, "-") == 0)
                 out = STDOUT_FILENO;
         else {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/cmd-info.c: `crashctl info [--json] [--verbose] DUMP`, what a dump
+/* tools/cmd-info.c: `crashctl info [--json] [--verbose] DUMP|MATCH...`, what a dump
  * holds, without symbols. Text for people, JSON (tools/README.md) for
  * scripts and tests. Everything printed from the dump is escaped: a dump is
  * hostile input and must not drive the terminal. */
@@ -9,9 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "client.h"
 #include "commands.h"
 #include "facts.h"
+#include "facts-text.h"
 #include "json.h"
+#include "target.h"
 #include "utf8.h"
 
 struct info_args {
@@ -19,134 +22,22 @@ struct info_args {
         bool json, verbose;
 };
 
-/* Text from the dump: valid, printable UTF-8 as is; control characters
- * (C0, DEL, C1) and bytes that do not decode as \xNN. */
-static void put_text(FILE *f, const char *s, size_t n) {
-        const uint8_t *p = (const uint8_t *) s;
-
-        for (size_t i = 0; i < n;) {
-                uint32_t c;
-                size_t k = utf8_next(p + i, n - i, &c);
-
-                if (k == 0 || c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-                        size_t m = k ? k : 1;
-
-                        for (size_t x = 0; x < m; x++)
-                                fprintf(f, "\\x%02x", p[i + x]);
-                        i += m;
-                        continue;
-                }
-                fwrite(p + i, 1, k, f);
-                i += k;
-        }
-}
-
-static void put_str(FILE *f, const char *s) {
-        put_text(f, s, strlen(s));
-}
-
 static void build_id_hex(const struct proto_module *m, char *buf) {
         for (size_t i = 0; i < m->build_id_size; i++)
                 sprintf(buf + 2 * i, "%02x", m->build_id[i]);
         buf[2 * m->build_id_size] = 0;
 }
 
-static void print_crash_text(FILE *f, const struct dump_facts *x) {
-        const char *sig = proto_signal_name(x->signo), *code = proto_signal_code_name(x->signo, x->code);
-
-        fputs("Crash:      ", f);
-        if (x->requested)
-                fputs("dump requested", f);
-        else if (x->signo == 0)
-                fputs("unknown (no exception or crash info)", f);
-        else {
-                if (sig)
-                        fputs(sig, f);
-                else
-                        fprintf(f, "signal %" PRIu32, x->signo);
-                if (code)
-                        fprintf(f, " (%s)", code);
-                else
-                        fprintf(f, " (code %" PRId32 ")", x->code);
-                fprintf(f, " at 0x%" PRIx64, x->address);
-        }
-        if (x->has_thread)
-                fprintf(f, ", thread %" PRIu32, x->thread);
-        if (x->crash_context)
-                fprintf(f, ", pc 0x%" PRIx64, x->crash_context->rip);
-        fputc('\n', f);
-}
-
 static void print_text(FILE *f, const struct info_args *a, const struct proto_dump *d,
                        const struct dump_facts *x, uint64_t file_size) {
-        char when[64];
-
         fputs("File:       ", f);
-        put_str(f, a->path);
+        facts_put_str(f, a->path);
         fprintf(f, " (%s, %" PRIu64 " bytes", d->compressed ? "zstd" : "raw", file_size);
         if (d->compressed)
                 fprintf(f, ", %zu raw", d->file_size);
         fputs(")\n", f);
 
-        fputs("Process:    ", f);
-        if (x->has_pid)
-                fprintf(f, "pid %" PRIu32, x->pid);
-        else
-                fputs("pid unknown", f);
-        if (x->has_ppid)
-                fprintf(f, ", ppid %" PRIu32, x->ppid);
-        if (x->has_uid)
-                fprintf(f, ", uid %" PRIu32, x->uid);
-        if (x->has_gid)
-                fprintf(f, ", gid %" PRIu32, x->gid);
-        fputc('\n', f);
-        if (x->argc > 0) {
-                fputs("Command:    ", f);
-                for (size_t i = 0; i < x->argc; i++) {
-                        if (i > 0)
-                                fputc(' ', f);
-                        put_text(f, x->argv[i].s, x->argv[i].n);
-                }
-                fputc('\n', f);
-        }
-        if (x->exe.s) {
-                fputs("Executable: ", f);
-                put_text(f, x->exe.s, x->exe.n);
-                fputc('\n', f);
-        }
-        print_crash_text(f, x);
-        if (x->has_time) {
-                facts_format_time(x->time_ns, x->time_has_fraction, when, sizeof(when));
-                fprintf(f, "Time:       %s\n", when);
-        }
-        if (x->dumper_version) {
-                fputs("Dumper:     crashd ", f);
-                put_str(f, x->dumper_version);
-                for (uint32_t bit = 1, n = 0; bit; bit <<= 1) {
-                        const char *name;
-
-                        if (!(x->flags & bit))
-                                continue;
-                        name = facts_flag_name(bit);
-                        fputs(n++ ? ", " : " (", f);
-                        if (name)
-                                fputs(name, f);
-                        else
-                                fprintf(f, "0x%" PRIx32, bit);
-                        if (!(x->flags & ~((bit << 1) - 1)))
-                                fputc(')', f);
-                }
-                fputc('\n', f);
-        }
-        fputs("System:     ", f);
-        if (d->os_version) {
-                put_str(f, d->os_version);
-                fputs(", ", f);
-        }
-        if (d->has_system_info)
-                fprintf(f, "%u CPUs, ", d->system_info.number_of_processors);
-        fprintf(f, "%s\n", facts_arch_name(d));
-
+        facts_print_header(f, d, x);
         fprintf(f, "\nThreads (%zu):\n", d->n_threads);
         for (size_t i = 0; i < d->n_threads; i++) {
                 const struct proto_thread *t = &d->threads[i];
@@ -157,7 +48,7 @@ static void print_text(FILE *f, const struct info_args *a, const struct proto_du
                         int w = 16;
 
                         /* Pad by hand: the name may come out escaped. */
-                        put_str(f, t->info.name);
+                        facts_put_str(f, t->info.name);
                         w -= (int) strlen(t->info.name);
                         fprintf(f, "%*s", w > 0 ? w : 1, "");
                 } else
@@ -180,7 +71,7 @@ static void print_text(FILE *f, const struct info_args *a, const struct proto_du
 
                 build_id_hex(m, id);
                 fprintf(f, "  0x%012" PRIx64 " %10" PRIu64 "  %-40s  ", m->base, m->size, id[0] ? id : "-");
-                put_str(f, m->name);
+                facts_put_str(f, m->name);
                 fputc('\n', f);
         }
 
@@ -197,25 +88,7 @@ static void print_text(FILE *f, const struct info_args *a, const struct proto_du
                         name ?: "-", d->streams[i].size);
         }
 
-        if (d->n_tags > 0) {
-                fprintf(f, "\nTags (%zu):\n", d->n_tags);
-                for (size_t i = 0; i < d->n_tags; i++) {
-                        fputs("  ", f);
-                        put_str(f, d->tags[i].key);
-                        fputs(" = ", f);
-                        put_str(f, d->tags[i].value);
-                        fputc('\n', f);
-                }
-        }
-        if (d->n_breadcrumbs > 0) {
-                fprintf(f, "\nBreadcrumbs (%zu):\n", d->n_breadcrumbs);
-                for (size_t i = 0; i < d->n_breadcrumbs; i++) {
-                        facts_format_time(d->breadcrumbs[i].time_ns, true, when, sizeof(when));
-                        fprintf(f, "  %s [%" PRIu32 "] ", when, d->breadcrumbs[i].level);
-                        put_str(f, d->breadcrumbs[i].message);
-                        fputc('\n', f);
-                }
-        }
+        facts_print_annotations(f, d);
 }
 
 static void json_opt_uint(struct jw *j, bool has, uint64_t v) {
@@ -416,14 +289,16 @@ static void print_json(FILE *f, const struct info_args *a, const struct proto_du
 }
 
 static void usage(FILE *f) {
-        fputs("usage: crashctl info [--json] [--verbose] DUMP\n"
+        fputs("usage: crashctl info [--json] [--verbose] DUMP|MATCH...\n"
               "\n"
-              "Shows what a dump (.dmp or .dmp.zst) holds: the process, the signal,\n"
-              "threads, modules, memory, streams, tags and breadcrumbs.\n"
+              "Shows what a dump (.dmp or .dmp.zst, or a stored crash's: MATCHes as for 'crashctl list',\n"
+              "none: the newest) holds: the process, the signal, threads, modules, memory, streams, tags\n"
+              "and breadcrumbs.\n"
               "\n"
-              "  -j, --json      one JSON object (see tools/README.md)\n"
-              "  -v, --verbose   list every memory region in the text output\n"
-              "  -h, --help      this text\n", f);
+              "  -j, --json            one JSON object (see tools/README.md)\n"
+              "  -v, --verbose         list every memory region in the text output\n"
+              CLIENT_OPTIONS_HELP
+              "  -h, --help            this text\n", f);
 }
 
 int cmd_info(int argc, char **argv) {
@@ -431,8 +306,12 @@ int cmd_info(int argc, char **argv) {
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
+                CLIENT_GETOPT_OPTIONS,
                 {}
         };
+        struct client_options co = {};
+        struct target t;
+        int fd;
         struct info_args a = {};
         struct proto_dump *d = NULL;
         struct dump_facts x;
@@ -442,8 +321,13 @@ int cmd_info(int argc, char **argv) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+jvh", options, NULL)) >= 0) {
+        /* Options before and after the DUMP or MATCHes. */
+        while ((c = getopt_long(argc, argv, "jv1h", options, NULL)) >= 0) {
+                if (client_option(c, optarg, &co))
+                        continue;
                 switch (c) {
+                case '1':       /* the newest crash: what no MATCH means too */
+                        break;
                 case 'j':
                         a.json = true;
                         break;
@@ -459,31 +343,36 @@ int cmd_info(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (argc - optind != 1) {
-                fprintf(stderr, "crashctl: info: %s; see 'crashctl info --help'\n",
-                        argc - optind == 0 ? "no dump given" : "one dump at a time");
-                return EXIT_USAGE;
+        r = target_find("info", &co, argc - optind, argv + optind, true, &t);
+        if (r)
+                return r;
+        a.path = t.label;
+        r = target_open("info", &co, &t, &fd);
+        if (r) {
+                target_done(&t);
+                return r;
         }
-        a.path = argv[optind];
-
-        r = proto_dump_load(a.path, &d, err, sizeof(err));
+        if (fstat(fd, &st) < 0)
+                st.st_size = 0;
+        r = proto_dump_load_fd(fd, &d, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "crashctl: %s: %s\n", a.path, err);
+                target_done(&t);
                 return 1;
         }
         r = dump_facts_get(d, &x);
         if (r < 0) {
                 fprintf(stderr, "crashctl: %s: out of memory\n", a.path);
                 proto_dump_free(d);
+                target_done(&t);
                 return 1;
         }
-        if (stat(a.path, &st) < 0)
-                st.st_size = 0;
         if (a.json)
                 print_json(stdout, &a, d, &x, (uint64_t) st.st_size);
         else
                 print_text(stdout, &a, d, &x, (uint64_t) st.st_size);
         dump_facts_done(&x);
         proto_dump_free(d);
+        target_done(&t);
         return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/cmd-symbolicate.c: `crashctl symbolicate [OPTIONS] DUMP`, a dump
+/* tools/cmd-symbolicate.c: `crashctl symbolicate [OPTIONS] DUMP|MATCH...`, a dump
+ * (a file, or a stored crash's: target.h)
  * turned into every thread's stack with function names, file:line,
  * inlined frames and variable values, offline: as gdb's `bt full` (text),
  * as documented JSON (docs/symbolicate-json.md), or as one Sentry event.
@@ -13,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "commands.h"
 #include "symbolicate.h"
+#include "target.h"
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SENTRY };
 
@@ -22,10 +25,12 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SENTRY };
 #define MAX_LIST 256
 
 static void usage(FILE *f) {
-        fputs("usage: crashctl symbolicate [OPTIONS] DUMP\n"
+        fputs("usage: crashctl symbolicate [OPTIONS] DUMP|MATCH...\n"
               "\n"
               "Shows every thread's stack with functions, files, lines, inlined calls and the values of\n"
               "parameters and locals, like gdb's 'bt full', from a dump alone. Files are matched by build-id.\n"
+              "DUMP is a .dmp or .dmp.zst file; MATCHes name a stored crash as for 'crashctl list' (none:\n"
+              "the newest), which is symbolicated here, with this machine's files.\n"
               "\n"
               "  -f, --format FORMAT   text (default, like gdb), json (docs/symbolicate-json.md) or sentry\n"
               "                        (one Sentry event)\n"
@@ -43,6 +48,7 @@ static void usage(FILE *f) {
               "      --debuginfod-timeout SECONDS\n"
               "                        give up on debuginfod (DEBUGINFOD_URLS) after this long (default 10)\n"
               "      --max-frames N    frames per thread (default 256)\n"
+              CLIENT_OPTIONS_HELP
               "  -h, --help            this text\n",
               f);
 }
@@ -72,8 +78,11 @@ int cmd_symbolicate(int argc, char **argv) {
                 { "debuginfod-timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
                 { "help", no_argument, NULL, 'h' },
+                CLIENT_GETOPT_OPTIONS,
                 {}
         };
+        struct client_options co = {};
+        struct target t;
         const char *dirs[MAX_LIST], *masks[MAX_LIST + 16];
         size_t n_dirs = 0, n_masks = 0;
         struct symb_options o = {};
@@ -82,15 +91,19 @@ int cmd_symbolicate(int argc, char **argv) {
         struct proto_dump *d = NULL;
         struct symb_context *ctx = NULL;
         struct symb_report *rep = NULL;
-        const char *path;
         unsigned u;
         char err[512] = "";
         int c, r, status = 1;
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:d:s:m:rh", options, NULL)) >= 0) {
+        /* Options before and after the DUMP or MATCHes. */
+        while ((c = getopt_long(argc, argv, "f:d:s:m:r1h", options, NULL)) >= 0) {
+                if (client_option(c, optarg, &co))
+                        continue;
                 switch (c) {
+                case '1':       /* the newest crash: what no MATCH means too */
+                        break;
                 case 'f':
                         if (!strcmp(optarg, "text"))
                                 format = FORMAT_TEXT;
@@ -155,12 +168,6 @@ int cmd_symbolicate(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (argc - optind != 1) {
-                fprintf(stderr, "crashctl: symbolicate: %s; see 'crashctl symbolicate --help'\n",
-                        argc - optind == 0 ? "no dump given" : "one dump at a time");
-                return EXIT_USAGE;
-        }
-        path = argv[optind];
         if (default_mask)
                 for (size_t i = 0; symb_default_mask[i]; i++)
                         masks[n_masks++] = symb_default_mask[i];
@@ -169,10 +176,13 @@ int cmd_symbolicate(int argc, char **argv) {
         o.debug_dirs = dirs;
         o.n_debug_dirs = n_dirs;
 
-        r = proto_dump_load(path, &d, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr, "crashctl: %s: %s\n", path, err);
-                return 1;
+        r = target_find("symbolicate", &co, argc - optind, argv + optind, true, &t);
+        if (r)
+                return r;
+        r = target_load("symbolicate", &co, &t, &d);
+        if (r) {
+                target_done(&t);
+                return r;
         }
         r = symb_context_new(&o, &ctx);
         if (r < 0) {
@@ -181,7 +191,7 @@ int cmd_symbolicate(int argc, char **argv) {
         }
         r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
         if (r < 0) {
-                fprintf(stderr, "crashctl: %s: %s\n", path, err[0] ? err : strerror(-r));
+                fprintf(stderr, "crashctl: %s: %s\n", t.label, err[0] ? err : strerror(-r));
                 goto out;
         }
         switch (format) {
@@ -200,5 +210,6 @@ out:
         symb_report_free(rep);
         symb_context_free(ctx);
         proto_dump_free(d);
+        target_done(&t);
         return status;
 }

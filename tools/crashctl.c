@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* tools/crashctl.c: `crashctl COMMAND ...`. The table below is the whole
  * dispatch; a new command is one entry and one cmd-*.c file. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "pager.h"
 
 struct command {
         const char *name;
@@ -14,13 +17,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-        { "info", "[--json] [--verbose] DUMP", "show what a dump holds, without symbols", cmd_info },
-        { "symbolicate", "[OPTIONS] DUMP", "every thread's stack with lines and variable values", cmd_symbolicate },
-        { "list", "[OPTIONS]", "the crashes crashd stored", cmd_list },
-        { "show", "[--json] ID", "a stored crash's report", cmd_show },
-        { "dump", "ID -o FILE", "a stored crash's dump file", cmd_dump },
+        { "info", "[--json] [--verbose] DUMP|MATCH", "show what a dump holds, without symbols", cmd_info },
+        { "symbolicate", "[OPTIONS] DUMP|MATCH", "every thread's stack with lines and variable values", cmd_symbolicate },
+        { "list", "[OPTIONS] [MATCH...]", "the crashes crashd stored", cmd_list },
+        { "show", "[--json] [MATCH...]", "a stored crash's report", cmd_show },
+        { "dump", "[MATCH...] -o FILE", "a stored crash's dump file", cmd_dump },
         { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
         { "web", "[--token|--json]", "the web page's URL, with a session token", cmd_web },
+        { "status", "[--json]", "whether crashd runs, and what it does", cmd_status },
         /* To come: export, submit (DESIGN.md). */
 };
 
@@ -52,14 +56,21 @@ int main(int argc, char **argv) {
                 return fflush(stdout) == 0 ? 0 : 1;
         }
         for (size_t i = 0; i < N_COMMANDS; i++) {
-                int r;
+                bool failed, paged;
+                int r, write_errno;
 
                 if (strcmp(name, commands[i].name) != 0)
                         continue;
                 r = commands[i].run(argc - 1, argv + 1);
                 /* Output that did not all get out (a full disk, a closed
-                 * pipe) is a failure, not a silent truncation. */
-                if (fflush(stdout) != 0 || ferror(stdout)) {
+                 * pipe) is a failure, not a silent truncation; a pager the
+                 * user quit early is not. */
+                failed = fflush(stdout) != 0 || ferror(stdout);
+                write_errno = errno;
+                paged = pager_running();
+                pager_close();
+                if (failed && !(paged && write_errno == EPIPE)) {
+                        errno = write_errno;
                         fprintf(stderr, "crashctl: %s: cannot write the output: %m\n", name);
                         return r ? r : 1;
                 }

@@ -201,3 +201,10 @@ void facts_format_time(uint64_t ns, bool with_fraction, char *buf, size_t size) 
         else
                 (void) snprintf(buf + k, size - k, "Z");
 }
+
+const char *facts_level_name(uint32_t level) {
+        /* crashdump.h's enum crashdump_level. */
+        static const char *const names[] = { "debug", "info", "warning", "error" };
+
+        return level < sizeof(names) / sizeof(names[0]) ? names[level] : NULL;
+}

@@ -50,5 +50,7 @@ const char *facts_thread_source(const struct proto_dump *d, const struct proto_t
 const char *facts_arch_name(const struct proto_dump *d);
 /* The name of one PROTO_CRASH_* bit, or NULL for a bit this tool does not know. */
 const char *facts_flag_name(uint32_t bit);
+/* A breadcrumb's level: "debug", "info", "warning", "error"; NULL for one this tool does not know. */
+const char *facts_level_name(uint32_t level);
 /* "2023-11-14T22:13:20.123456Z" (microseconds if with_fraction). */
 void facts_format_time(uint64_t ns, bool with_fraction, char *buf, size_t size);

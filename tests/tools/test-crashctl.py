@@ -252,7 +252,9 @@ class Errors(unittest.TestCase):
         self.check_bad(TMP, 'not a regular file')
 
     def test_usage(self):
-        for args in ([], ['info'], ['info', 'a', 'b'], ['info', '--bogus', 'x'], ['bogus'], ['--bogus']):
+        # ('info' alone is the newest stored crash, and 'info a b' two MATCHes.)
+        for args in ([], ['info', 'a.dmp', 'b.dmp'], ['info', '--bogus', 'x'], ['info', 'NOSUCH=1'], ['bogus'],
+                     ['--bogus']):
             r = run(*args, ok=(2,))
             self.assertEqual(r.stdout, b'', args)
             # One line, or the usage text when no command was given at all.
