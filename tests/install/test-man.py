@@ -101,7 +101,7 @@ def case_options(a):
                 subs[name] = body
 
     for opt in helptext.options(helptext.run_help([a.crashctl])):
-        if not helptext.mentions(top.get('OPTIONS', ''), opt) and not helptext.mentions(top.get('SYNOPSIS', ''), opt):
+        if not helptext.mentions(terms(top.get('OPTIONS', '')), opt):
             fail(f'crashctl --help has {opt}; crashctl(1) OPTIONS does not')
 
     commands = helptext.commands(a.crashctl)
@@ -113,10 +113,13 @@ def case_options(a):
             continue
         # Where the command's section sends the reader counts too: the
         # shared sections it names, and -h/--help under OPTIONS.
-        text = body + top.get('OPTIONS', '')
-        for shared in ('CONNECTION OPTIONS', 'MATCH', 'TIME'):
-            if shared in body:
-                text += top.get(shared, '')
+        text = terms(body) + '\n' + terms(top.get('OPTIONS', ''))
+        if 'CONNECTION OPTIONS' in body:
+            text += '\n' + terms(top.get('CONNECTION OPTIONS', ''))
+        # MATCH and TIME are prose ("-1: the latest too").
+        for shared in ('MATCH', 'TIME'):
+            if re.search(r'\b' + shared + r'\b', body):
+                text += '\n' + top.get(shared, '')
         opts = helptext.options(helptext.run_help([a.crashctl, cmd]))
         if not opts:
             fail(f'crashctl {cmd} --help: no options found (has its format changed?)')
@@ -124,13 +127,21 @@ def case_options(a):
             if not helptext.mentions(text, opt):
                 fail(f'crashctl {cmd} --help has {opt}; its section in crashctl(1) does not')
 
-    crashd_opts = top_sections(read_scd(a, 'crashd.8')).get('OPTIONS', '')
+    crashd_opts = terms(top_sections(read_scd(a, 'crashd.8')).get('OPTIONS', ''))
     opts = helptext.options(helptext.run_help([a.crashd]))
     if len(opts) < 4:
         fail(f'crashd --help: only {sorted(opts)} found (has its format changed?)')
     for opt in sorted(opts):
         if not helptext.mentions(crashd_opts, opt):
             fail(f'crashd --help has {opt}; crashd(8) OPTIONS does not')
+
+
+def terms(body):
+    """The terms of a section's definition list: its lines that start
+    with a bold option ("*-S*, *--since* _TIME_"), whose description
+    follows indented. An option named only in prose or in a synopsis line
+    is not documented."""
+    return '\n'.join(line for line in body.splitlines() if line.startswith('*-'))
 
 
 def top_sections(text):
