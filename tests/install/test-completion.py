@@ -192,7 +192,8 @@ zpty -w z 'zstyle ":completion:*" list-rows-first true; zstyle ":completion:*" m
 zpty -w -n z "$LINE"$'\t'
 out=
 integer i
-for (( i = 0; i < 100; i++ )); do
+# At most 30 s: a loaded machine (meson test runs suites side by side).
+for (( i = 0; i < 300; i++ )); do
   if zpty -rt z chunk; then out+=$chunk; else sleep 0.1; fi
   # Done when every word of $UNTIL has been printed after LOADED.
   local rest=${out#*LOADED} w done=1
@@ -208,7 +209,13 @@ print -r -- "$out"
         p = subprocess.run(['zsh', '-f', script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env, timeout=60)
         out = re.sub(r'\x1b\[[0-9;?]*[A-Za-z]', '', p.stdout).replace('\r', '')
-        return out[out.find('LOADED'):] if 'LOADED' in out else out
+        out = out[out.find('LOADED'):] if 'LOADED' in out else out
+        # What the completion function says on the terminal when it breaks.
+        # ("_crashctl_table:3: command not found: ...").
+        bad = re.search(r'_crashctl\w*:\d+:.*|command not found.*|parse error.*|bad pattern.*', out)
+        if bad:
+            fail(f'zsh: completing {line!r} printed {bad.group(0)!r}')
+        return out
 
 
 def case_zsh(a, tmp, bindir):
