@@ -25,7 +25,10 @@ pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
       # forwarding to Sentry and webhooks
       libcurl4-openssl-dev
       # gzip'ed uploads; headless Chromium for tests/web
-      zlib1g-dev chromium)
+      zlib1g-dev chromium
+      # the man pages (man/*.scd), and tests/install: man(1) checks them,
+      # bash-completion and zsh run crashctl's completion
+      scdoc man-db zsh bash-completion)
 # Debian's npm conflicts with an upstream (nodesource) nodejs: take node
 # and npm from apt only when there are none.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
