@@ -49,8 +49,8 @@ _crashctl() {
         local -A opts=(
                 [info]='-j --json -v --verbose'
                 [symbolicate]='-f --format -d --debug-dir -s --sysroot -m --mask --no-mask -r --raw --no-system-debug --debuginfod-timeout --max-frames'
-                [list]='-S --since --until -r --reverse -n --last --no-legend -q --quiet -u --user -p --program -s --signal --tag --build-id --group --json --no-pager'
-                [show]='--json'
+                [list]='-S --since -U --until -r --reverse -n --last --no-legend -q --quiet -u --user -p --program -s --signal --tag --build-id --group --json --no-pager'
+                [show]='--json --no-pager'
                 [dump]='-o --output'
                 [export]='--core -o --output'
                 [gdb]='--debugger -A --debug-dir --sysroot'
