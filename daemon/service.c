@@ -171,6 +171,13 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         KEEP(system_debug, old->system_debug != new.system_debug);
         KEEP(http_listen, str_changed(old->http_listen, new.http_listen));
         KEEP(max_upload_size, old->max_upload_size != new.max_upload_size);
+        /* The HTTP server's limits are set when it starts listening, and
+         * upload_user is resolved to ids once (pipeline.c). */
+        KEEP(http_max_connections, old->http_max_connections != new.http_max_connections);
+        KEEP(http_max_connections_per_address,
+             old->http_max_connections_per_address != new.http_max_connections_per_address);
+        KEEP(http_request_timeout, old->http_request_timeout_s != new.http_request_timeout_s);
+        KEEP(upload_user, str_changed(old->upload_user, new.upload_user));
 #undef KEEP
         old->queue_size = new.queue_size;
         old->max_dump_size = new.max_dump_size;
@@ -186,6 +193,8 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         old->mask_stored = new.mask_stored;
         old->max_crashes = new.max_crashes;
         old->max_total_size = new.max_total_size;
+        old->max_crashes_per_user = new.max_crashes_per_user;    /* retention.c reads them per run */
+        old->max_size_per_user = new.max_size_per_user;
         old->max_age_s = new.max_age_s;
         old->bad_keep = new.bad_keep;
         old->stale_tmp_age_s = new.stale_tmp_age_s;
