@@ -438,11 +438,20 @@ def case_reload_term(tmp):
         drop(os.path.join(base, "spool"), f"crashme.{i}.1795000000.{i:09d}.dmp.zst", data)
     wait_for("three crashes", lambda: len(crashes(base)) == 3)
 
+    # A per-user quota applies at once, as max_crashes does; what the
+    # HTTP server was set up with waits for a restart, and says so.
     with open(conf, "w") as f:
-        f.write("max_crashes = 1\nworkers = 1\n")
+        f.write("max_crashes_per_user = 2\nworkers = 1\nhttp_request_timeout = 33s\n")
     d.proc.send_signal(signal.SIGHUP)
     wait_for("the reload", lambda: "Reloaded the configuration" in d.text())
     check("'workers' changed; it takes effect when crashd is restarted" in d.text(), "workers change not reported")
+    check("'http_request_timeout' changed; it takes effect when crashd is restarted" in d.text(),
+          "http_request_timeout change not reported")
+    wait_for("retention to the per-user quota", lambda: (lambda c: c if len(c) == 2 else None)(crashes(base)))
+    with open(conf, "w") as f:
+        f.write("max_crashes = 1\nworkers = 1\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("the second reload", lambda: d.text().count("Reloaded the configuration") == 2)
     got = wait_for("retention to one crash", lambda: (lambda c: c if len(c) == 1 else None)(crashes(base)))
     check(got[0]["id"] == 3, f"retention kept {got[0]['id']}, not the newest")
     groups = json.loads(ctl("groups", "--json", "--dir", base))["groups"]
