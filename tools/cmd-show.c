@@ -2,13 +2,14 @@
 /* tools/cmd-show.c: `crashctl show [MATCH...]`, a stored crash's report
  * as `crashctl symbolicate` prints it (gdb's `bt full`), made by crashd
  * when the crash arrived, after a header (as `coredumpctl info` starts):
- * the crash's ID, time, executable and signature, its tags and
+ * the crash's ID, owner, time, executable and signature, its tags and
  * breadcrumbs. --json prints the report as the symbolicator's JSON
  * (docs/symbolicate-json.md), which holds the same facts. Both are masked
  * as crashd stored them (mask_names, unless mask_stored = no). */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,22 @@ static void print_header(const struct target *t, json_t *report) {
         const char *sig = json_string_value(json_object_get(t->crash, "signature"));
         const char *exe = json_string_value(json_object_get(t->crash, "executable"));
         const char *build_id = json_string_value(json_object_get(t->crash, "build_id"));
+        const struct passwd *pw;
+        json_int_t uid;
         const char *key;
         char when[64];
         size_t i;
 
         printf("ID:         %lld\n", (long long) t->id);
+        uid = json_integer_value(json_object_get(t->crash, "uid"));
+        pw = getpwuid((uid_t) uid);
+        printf("UID:        %lld", (long long) uid);
+        if (pw) {
+                fputs(" (", stdout);
+                client_print_escaped(stdout, pw->pw_name, 0);
+                putchar(')');
+        }
+        putchar('\n');
         client_format_time((uint64_t) json_integer_value(json_object_get(t->crash, "time_ns")), when, sizeof(when));
         printf("Time:       %s\n", when);
         if (exe) {

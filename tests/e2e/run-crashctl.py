@@ -174,6 +174,7 @@ def case_matches(tmp):
     check(any(line.startswith("  ") and " info    about to write a dump" in line for line in text.splitlines()),
           f"show: no breadcrumb with its level:\n{text[:800]}")
     check(f"Signature:  {c['requested']['signature']} (group {c['requested']['group']})" in head[0], "signature line")
+    check("\nUID:        0 (root)\n" in head[0], f"show's UID line:\n{head[0]}")
     rep = json.loads(ctl("show", "--json", "--dir", base, str(c["requested"]["id"])))
     check([(b["level"], b["message"]) for b in rep["breadcrumbs"]] == [("info", "about to write a dump")],
           f"show --json breadcrumbs: {rep.get('breadcrumbs')}")
