@@ -16,12 +16,13 @@ struct command {
 static const struct command commands[] = {
         { "info", "[--json] [--verbose] DUMP", "show what a dump holds, without symbols", cmd_info },
         { "symbolicate", "[OPTIONS] DUMP", "every thread's stack with lines and variable values", cmd_symbolicate },
+        { "export", "--core [-o FILE] DUMP", "the dump as an ELF core file, for gdb and lldb", cmd_export },
         { "list", "[OPTIONS]", "the crashes crashd stored", cmd_list },
         { "show", "[--json] ID", "a stored crash's report", cmd_show },
         { "dump", "ID -o FILE", "a stored crash's dump file", cmd_dump },
         { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
         { "web", "[--token|--json]", "the web page's URL, with a session token", cmd_web },
-        /* To come: export, submit (DESIGN.md). */
+        /* To come: submit (DESIGN.md). */
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
