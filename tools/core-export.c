@@ -2,8 +2,7 @@
 /* tools/core-export.c: the core's layout, as fs/binfmt_elf.c lays it out:
  * the ELF header, the program headers (PT_NOTE first, then one PT_LOAD per
  * segment, sorted), the notes, then from the next page boundary the bytes
- * of each captured segment in that order. A segment without bytes has its
- * p_offset where the data stands, p_filesz 0. More than 65534 segments:
+ * of each segment in that order. More than 65534 segments:
  * e_phnum is PN_XNUM and the count is in the sh_info of one section header
  * at the end, as the kernel's extended numbering does (fill_extnum_info),
  * which BFD and lldb read. Everything is planned before the first byte is
@@ -82,8 +81,7 @@ static int plan(struct export *e, char *err, size_t errlen) {
         e->notes_offset = sizeof(Elf64_Ehdr) + e->phnum * sizeof(Elf64_Phdr);
         e->data_offset = round_up(e->notes_offset + core_notes_size(e->notes), 4096);
         for (size_t i = 0; i < e->n_segs; i++)
-                if (e->segs[i].captured)
-                        data += e->segs[i].size;
+                data += e->segs[i].size;
         e->shdr_offset = e->phnum >= PN_XNUM ? round_up(e->data_offset + data, 8) : 0;
         return 0;
 }
@@ -125,7 +123,7 @@ static int write_headers(struct export *e) {
                         .p_flags = s->flags,
                         .p_offset = offset,
                         .p_vaddr = s->vaddr,
-                        .p_filesz = s->captured ? s->size : 0,
+                        .p_filesz = s->size,
                         .p_memsz = s->size,
                         .p_align = SEGMENT_ALIGN,
                 };
@@ -140,8 +138,7 @@ static int write_data(struct export *e) {
         int r = core_out_pad_to(e->out, e->data_offset);
 
         for (size_t i = 0; r >= 0 && i < e->n_segs; i++)
-                if (e->segs[i].captured)
-                        r = core_segments_copy(e->d, e->segs[i].vaddr, e->segs[i].size, core_out_put_cb, e->out);
+                r = core_segments_copy(e->d, e->segs[i].vaddr, e->segs[i].size, core_out_put_cb, e->out);
         if (r >= 0 && e->shdr_offset) {
                 Elf64_Shdr sh = {
                         .sh_type = SHT_NULL,

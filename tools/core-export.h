@@ -5,9 +5,9 @@
  * with its FPU and XSAVE state, the process, the siginfo, auxv, the files
  * mapped, and the memory the dump holds. Memory it does not hold gets no
  * segment, so that debuggers say they cannot read it rather than show
- * zeros; read-only mappings of the program's files get segments without
- * bytes, which debuggers read from the files (NT_FILE). tools/README.md
- * says what is in the core and what is left out. */
+ * zeros; the program's code and read-only data are read from its files,
+ * which NT_FILE names. tools/README.md says what is in the core and what
+ * is left out. */
 #pragma once
 
 #include <stddef.h>

@@ -18,7 +18,7 @@ struct core_mapping {
         bool shared;
         /* The bytes are the file's: a read-only private mapping of a
          * module's file that is not RELRO (see core-maps.c). Only these
-         * go into NT_FILE and get PT_LOADs without bytes. */
+         * go into NT_FILE, which is where gdb reads what the core lacks. */
         bool from_file;
         const char *path;               /* into the dump, not NUL-terminated, no NUL inside; NULL: none */
         size_t path_len;

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/core-segments.c: the core's PT_LOAD list. Two sweeps over sorted,
- * non-overlapping lists (the dump's memory, the mappings), so the cost is
- * linear in what the dump holds; segments are never made up from anything
- * else. */
+/* tools/core-segments.c: the core's PT_LOAD list, one sweep over two
+ * sorted, non-overlapping lists (the dump's memory, the mappings), so the
+ * cost is linear in what the dump holds. */
 #include "core-segments.h"
 
 #include <elf.h>
@@ -14,13 +13,13 @@ struct seglist {
         size_t n, cap;
 };
 
-static int push(struct seglist *l, uint64_t vaddr, uint64_t end, uint32_t flags, bool captured) {
+static int push(struct seglist *l, uint64_t vaddr, uint64_t end, uint32_t flags) {
         struct core_segment *last = l->n ? &l->v[l->n - 1] : NULL;
 
         if (end <= vaddr)
                 return 0;
         /* Adjacent captured bytes with the same permissions: one segment. */
-        if (captured && last && last->captured && last->flags == flags && last->vaddr + last->size == vaddr) {
+        if (last && last->flags == flags && last->vaddr + last->size == vaddr) {
                 last->size += end - vaddr;
                 return 0;
         }
@@ -33,7 +32,7 @@ static int push(struct seglist *l, uint64_t vaddr, uint64_t end, uint32_t flags,
                 l->v = t;
                 l->cap = cap;
         }
-        l->v[l->n++] = (struct core_segment) { vaddr, end - vaddr, flags, captured };
+        l->v[l->n++] = (struct core_segment) { vaddr, end - vaddr, flags };
         return 0;
 }
 
@@ -61,10 +60,10 @@ static int add_captured(struct seglist *l, const struct proto_dump *d, const str
                                 j++;
                         if (j < n_maps && maps[j].start <= cur) {
                                 piece = maps[j].end < end ? maps[j].end : end;
-                                r = push(l, cur, piece, maps[j].flags, true);
+                                r = push(l, cur, piece, maps[j].flags);
                         } else {
                                 piece = j < n_maps && maps[j].start < end ? maps[j].start : end;
-                                r = push(l, cur, piece, PF_R | PF_W, true);
+                                r = push(l, cur, piece, PF_R | PF_W);
                         }
                         if (r < 0)
                                 return r;
@@ -74,59 +73,16 @@ static int add_captured(struct seglist *l, const struct proto_dump *d, const str
         return 0;
 }
 
-/* What of each from_file mapping the dump does not hold. */
-static int add_file_holes(struct seglist *l, const struct proto_dump *d, const struct core_mapping *maps,
-                          size_t n_maps) {
-        size_t i = 0;
-        int r;
-
-        for (size_t j = 0; j < n_maps; j++) {
-                const struct core_mapping *m = &maps[j];
-                uint64_t cur = m->start;
-
-                if (!m->from_file)
-                        continue;
-                while (i < d->n_memory && region_end(&d->memory[i]) <= cur)
-                        i++;
-                for (size_t k = i; k < d->n_memory && d->memory[k].start < m->end; k++) {
-                        if (d->memory[k].start > cur) {
-                                r = push(l, cur, d->memory[k].start, m->flags, false);
-                                if (r < 0)
-                                        return r;
-                        }
-                        if (region_end(&d->memory[k]) > cur)
-                                cur = region_end(&d->memory[k]);
-                        if (cur >= m->end)
-                                break;
-                }
-                if (cur < m->end) {
-                        r = push(l, cur, m->end, m->flags, false);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
-}
-
-static int by_vaddr(const void *a, const void *b) {
-        const struct core_segment *x = a, *y = b;
-
-        return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
-}
-
 int core_segments_build(const struct proto_dump *d, const struct core_mapping *maps, size_t n_maps,
                         struct core_segment **ret, size_t *ret_n) {
         struct seglist l = {};
         int r;
 
         r = add_captured(&l, d, maps, n_maps);
-        if (r >= 0)
-                r = add_file_holes(&l, d, maps, n_maps);
         if (r < 0) {
                 free(l.v);
                 return r;
         }
-        qsort(l.v, l.n, sizeof(*l.v), by_vaddr);
         *ret = l.v;
         *ret_n = l.n;
         return 0;
