@@ -9,7 +9,11 @@
 
 bool facts_status_number(const struct proto_blob *b, const char *key, uint32_t *ret) {
         size_t klen = strlen(key);
-        const char *p = (const char *) b->data, *end = p + b->size;
+        const char *p = (const char *) b->data, *end;
+
+        if (!p)
+                return false;   /* no status stream (NULL + 0 is undefined) */
+        end = p + b->size;
 
         while (p && p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
