@@ -79,7 +79,9 @@ static int plan(struct export *e, char *err, size_t errlen) {
                 return -E2BIG;
         }
         e->notes_offset = sizeof(Elf64_Ehdr) + e->phnum * sizeof(Elf64_Phdr);
-        e->data_offset = round_up(e->notes_offset + core_notes_size(e->notes), 4096);
+        e->data_offset = e->notes_offset + core_notes_size(e->notes);
+        if (e->n_segs > 0)
+                e->data_offset = round_up(e->data_offset, 4096);       /* no padding to end on */
         for (size_t i = 0; i < e->n_segs; i++)
                 data += e->segs[i].size;
         e->shdr_offset = e->phnum >= PN_XNUM ? round_up(e->data_offset + data, 8) : 0;
