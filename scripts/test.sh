@@ -91,7 +91,7 @@ if [ "${CRASHD_FUZZ_SECONDS:-60}" != 0 ]; then
         log "build: libFuzzer targets, clang (build-test-fuzz/)"
         CC=clang CXX=clang++ setup build-test-fuzz -Dllvm-fuzz=true -Db_lundef=false
         ninja -C build-test-fuzz tests/fuzz/fuzz-dump tests/fuzz/fuzz-multipart tests/fuzz/fuzz-cxx-names \
-                tests/fuzz/fuzz-symbolicate tests/fuzz/fuzz-http tests/fuzz/fuzz-printers
+                tests/fuzz/fuzz-symbolicate tests/fuzz/fuzz-http tests/fuzz/fuzz-printers tests/fuzz/fuzz-export
         log "tests: suite fuzz-run, ${CRASHD_FUZZ_SECONDS:-60} s per target"
         rm -f build-test-fuzz/meson-logs/testlog.json
         meson test -C build-test-fuzz --no-rebuild --print-errorlogs --suite fuzz-run || status=1
