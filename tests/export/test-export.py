@@ -271,7 +271,7 @@ class Written(unittest.TestCase):
 
     def test_pn_xnum(self):
         # 70000 ranges a page apart: 70000 PT_LOADs and the PT_NOTE, past
-        # what e_phnum holds.
+        # what e_phnum holds; gdb and lldb read them.
         n = 70000
         mem = [(0x10000000 + i * 4096, struct.pack('<Q', i)) for i in range(n)]
         dump = write(os.path.join(TMP, 'many.dmp'),
@@ -293,6 +293,18 @@ class Written(unittest.TestCase):
             out = r.stdout.decode()
             self.assertIn('0x%x:\t0x%016x' % (0x10000000 + 69999 * 4096, 69999), out)
             self.assertIn('Cannot access memory at address 0x%x' % (0x10000000 + 69999 * 4096 + 8), out)
+        if shutil.which('lldb-14'):
+            # lldb-14 takes a core for Linux's by an NT_FILE path under
+            # /lib/x86_64-linux-gnu, which this one has not: a program
+            # tells it instead.
+            r = subprocess.run(['lldb-14', '--batch', '--no-lldbinit',
+                                '-o', 'memory read -s8 -c1 -fx 0x%x' % (0x10000000 + 69999 * 4096),
+                                '-o', 'memory read -s8 -c1 -fx 0x%x' % (0x10000000 + 69999 * 4096 + 8),
+                                '-c', path, '/bin/true'],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+            out = r.stdout.decode()
+            self.assertIn('0x%x: 0x%016x' % (0x10000000 + 69999 * 4096, 69999), out)
+            self.assertIn('core file does not contain 0x%x' % (0x10000000 + 69999 * 4096 + 8), out)
 
     def test_hostile_maps(self):
         maps = (b'00400000-00402000 r-xp 00000000 08:01 12 /opt/app\n'
@@ -322,6 +334,16 @@ class Written(unittest.TestCase):
                          [(0x401ff0, 16, elfcore.PF_R | elfcore.PF_X), (0x402000, 16, elfcore.PF_R),
                           (0x403000, 16, elfcore.PF_R | elfcore.PF_W), (0x800010, 8, elfcore.PF_R)])
         self.assertEqual(c.read(0x401ff0, 32), bytes(range(32)))
+
+    def test_pn_xnum_boundary(self):
+        # 65534 program headers still fit e_phnum; 65535 is PN_XNUM itself,
+        # so the count moves to the section header (ELF's rule).
+        for n, want in ((65533, 65534), (65534, elfcore.PN_XNUM)):
+            mem = [(0x10000000 + i * 4096, b'\1') for i in range(n)]
+            dump = write(os.path.join(TMP, 'edge-%d.dmp' % n),
+                         mdmp.build([(7, mdmp.context(rip=0x10000000, rsp=0x10000000))], mem, crash_tid=7))
+            _, c = export(dump)
+            self.assertEqual((c.e_phnum, c.phnum, c.e_shnum), (want, n + 1, 0 if want != elfcore.PN_XNUM else 1))
 
     def test_duplicate_tids_and_hostile_text(self):
         ctx = mdmp.context(rip=0x1000, rsp=0x2000)
