@@ -2,10 +2,10 @@
 /* tools/core-export.c: the core's layout, as fs/binfmt_elf.c lays it out:
  * the ELF header, the program headers (PT_NOTE first, then one PT_LOAD per
  * segment, sorted), the notes, then from the next page boundary the bytes
- * of each segment in that order. More than 65534 segments:
- * e_phnum is PN_XNUM and the count is in the sh_info of one section header
- * at the end, as the kernel's extended numbering does (fill_extnum_info),
- * which BFD and lldb read. Everything is planned before the first byte is
+ * of each segment in that order. From 65535 program headers on (PN_XNUM
+ * itself is not a count), e_phnum is PN_XNUM and the count is in the
+ * sh_info of one section header at the end, as the kernel's extended
+ * numbering does (fill_extnum_info), which BFD and lldb read. Everything is planned before the first byte is
  * written, so the output can be a pipe. */
 #include "core-export.h"
 
