@@ -4,7 +4,7 @@
 `crashctl symbolicate` of the same dump (meson suite 'export').
 
   run-export-gdb.py --source conf.c --cc gcc|clang --opt O0|O2 [--mode segv|abort]
-                    --dumper SO --crashctl EXE [--lldb]
+                    [--plugin conf-plugin.c] --dumper SO --crashctl EXE [--lldb]
 
 1. Builds SOURCE (run-conformance.py's build()) and crashes it once under
    the dumper (its crash(): ASLR off, no core file, so the threads are
@@ -308,14 +308,15 @@ def decompressed(dump, work):
 def run_case(a):
     dumper, crashctl = os.path.abspath(a.dumper), os.path.abspath(a.crashctl)
     a.source = os.path.abspath(a.source)
-    a.plugin = a.plugin_so = None
+    a.plugin = os.path.abspath(a.plugin) if a.plugin else None
+    a.plugin_so = None
     work = tempfile.mkdtemp(prefix='export-gdb-')
     os.chmod(work, 0o755)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     problems = []
     try:
         exe = conformance.build(a, work)
-        dump, _ = conformance.crash(exe, a.mode, dumper, work, 'parked', 0)
+        dump, _ = conformance.crash(exe, a.mode, dumper, work, 'parked', 0, plugin_so=a.plugin_so)
         core = os.path.join(work, 'exported.core')
         ms = export_core(crashctl, dump, core)
         if os.stat(core).st_mode & 0o777 != 0o600:
@@ -340,7 +341,8 @@ def run_case(a):
         for t in (own, lib):
             problems += ['crashctl says <unavailable>, gdb shows a value: ' + n for n in unavailable_known_to_gdb(t)]
 
-        name = '%s %s -%s%s' % (os.path.basename(a.source), a.cc, a.opt, ' abort' if a.mode == 'abort' else '')
+        name = '%s %s -%s%s%s' % (os.path.basename(a.source), a.cc, a.opt, ' abort' if a.mode == 'abort' else '',
+                                  ' plugin' if a.plugin else '')
         print('| %-24s | threads | frames gdb/agree | pcs | values gdb shows | equal | differ | unknown to crashctl '
               '| gdb reads a lost register | not in dump: errors | export ms | core bytes | dump bytes |' % 'case')
         for label, t in (('own', own), ('libs', lib)):
@@ -391,6 +393,8 @@ def main():
     ap.add_argument('--mode', default='segv', choices=['segv', 'abort'])
     ap.add_argument('--dumper', required=True)
     ap.add_argument('--crashctl', required=True)
+    ap.add_argument('--plugin', help='a shared library source the program dlopen()s (CONF_PLUGIN): '
+                    'its thread-local variable in dynamic TLS')
     ap.add_argument('--lldb', action='store_true', help='also compare lldb-14\'s bt all')
     ap.add_argument('--keep', action='store_true', help='keep the work folder and print its path')
     a = ap.parse_args()
