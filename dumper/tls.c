@@ -27,6 +27,11 @@
 /* The static TLS blocks lie just below the thread pointer, the main
  * executable's first: at most this much of them is taken per thread. */
 #define STATIC_TLS_MAX (16 * 1024)
+/* The thread descriptor (struct pthread) at the thread pointer is what
+ * libthread_db reads to list threads and find their TLS, so a debugger
+ * on a core written from the dump (crashctl export --core) needs it;
+ * glibc publishes its size. More than this is not glibc's. */
+#define PTHREAD_MAX 4096
 /* A dlopen()ed module's block in a thread is a heap chunk of its own; its
  * size is not in the link map fields glibc describes: the first bytes. */
 #define DYNAMIC_TLS_CHUNK 1024
@@ -122,11 +127,55 @@ static bool read_u64_field(struct capture *c, uint64_t base, const struct td_des
         return d->bits == 64 && safe_read_memory(c->mem_pid, base + d->offset, ret, 8) == 8;
 }
 
+/* What libthread_db reads to find a module's block in a thread
+ * (td_thr_tlsbase), for a debugger on a core written from the dump: the
+ * list of DTV slot infos that _rtld_global points to, each node's length,
+ * next pointer and entries (a generation and a link map each). The
+ * loader allocates them, so no other capture has them. The layout comes
+ * from libc's descriptors (libc_addr, libc_t), _rtld_global from the
+ * loader's dynamic symbols (the link map at r_ldbase). */
+#define SLOTINFO_NODES_MAX 16
+static void capture_slotinfo(struct capture *c, const struct r_debug *dbg, const uint64_t *maps, size_t n,
+                             uint64_t libc_addr, const struct elf_dyn_tables *libc_t) {
+        struct td_desc head_d, len_d, next_d, slots_d;
+        struct elf_dyn_tables t;
+        struct link_map lm;
+        uint64_t rtld_global = 0, node, sym;
+        uint32_t slot_size;
+
+        if (!read_desc(c, libc_addr, libc_t, "_thread_db_rtld_global__dl_tls_dtv_slotinfo_list", &head_d) ||
+            !read_desc(c, libc_addr, libc_t, "_thread_db_dtv_slotinfo_list_len", &len_d) ||
+            !read_desc(c, libc_addr, libc_t, "_thread_db_dtv_slotinfo_list_next", &next_d) ||
+            !read_desc(c, libc_addr, libc_t, "_thread_db_dtv_slotinfo_list_slotinfo", &slots_d) ||
+            !(sym = find_dynsym(c, libc_addr, libc_t, "_thread_db_sizeof_dtv_slotinfo")) ||
+            safe_read_memory(c->mem_pid, sym, &slot_size, 4) != 4 || slot_size == 0 || slot_size > 64)
+                return;
+        for (size_t i = 0; i < n && !rtld_global; i++)
+                if (safe_read_memory(c->mem_pid, maps[i], &lm, sizeof(lm)) == sizeof(lm) &&
+                    lm.l_addr == dbg->r_ldbase && read_dyn_tables(c, lm.l_addr, (uint64_t) (uintptr_t) lm.l_ld, &t))
+                        rtld_global = find_dynsym(c, lm.l_addr, &t, "_rtld_global");
+        if (!rtld_global || !read_u64_field(c, rtld_global, &head_d, &node))
+                return;
+        (void) region_add(&c->regions, rtld_global + head_d.offset, rtld_global + head_d.offset + 8);
+        for (size_t k = 0; k < SLOTINFO_NODES_MAX && node; k++) {
+                uint64_t len, next;
+
+                if (!read_u64_field(c, node, &len_d, &len) || !read_u64_field(c, node, &next_d, &next))
+                        return;
+                if (len > MAX_MODID)
+                        len = MAX_MODID;
+                (void) region_add(&c->regions, node, node + slots_d.offset + len * slot_size);
+                node = next;
+        }
+}
+
 void capture_plan_tls(struct capture *c) {
         struct td_desc modid_d, offset_d, dtvp_d, dtv_d, val_d;
         struct r_debug dbg;
         struct link_map lm;
-        uint64_t maps[CAPTURE_MAX_LINK_MAPS], max_modid = 0, max_static = 0;
+        uint64_t maps[CAPTURE_MAX_LINK_MAPS], max_modid = 0, max_static = 0, sym, libc_addr = 0;
+        struct elf_dyn_tables libc_t;
+        uint32_t sizeof_pthread = 0;
         size_t n = 0, i;
         bool found = false;
 
@@ -144,6 +193,13 @@ void capture_plan_tls(struct capture *c) {
                         read_desc(c, lm.l_addr, &t, "_thread_db_pthread_dtvp", &dtvp_d) &&
                         read_desc(c, lm.l_addr, &t, "_thread_db_dtv_dtv", &dtv_d) &&
                         read_desc(c, lm.l_addr, &t, "_thread_db_dtv_t_pointer_val", &val_d);
+                if (!found)
+                        continue;
+                libc_addr = lm.l_addr;
+                libc_t = t;
+                if ((sym = find_dynsym(c, lm.l_addr, &t, "_thread_db_sizeof_pthread")) != 0 &&
+                    (safe_read_memory(c->mem_pid, sym, &sizeof_pthread, 4) != 4 || sizeof_pthread > PTHREAD_MAX))
+                        sizeof_pthread = 0;
         }
         if (!found || dtv_d.bits % 8 || dtv_d.bits / 8 < 8 || dtv_d.bits / 8 > 64 || val_d.bits != 64 ||
             val_d.offset + 8 > dtv_d.bits / 8)
@@ -163,6 +219,10 @@ void capture_plan_tls(struct capture *c) {
                         continue;
                 m->l_addr = lm.l_addr;
                 m->l_ld = (uint64_t) (uintptr_t) lm.l_ld;
+                /* The two fields in the dump too: libthread_db reads them
+                 * from the link map (a core's debugger, not symbolicate/). */
+                (void) region_add(&c->regions, maps[i] + modid_d.offset, maps[i] + modid_d.offset + 8);
+                (void) region_add(&c->regions, maps[i] + offset_d.offset, maps[i] + offset_d.offset + 8);
                 if (m->modid > max_modid)
                         max_modid = m->modid;
                 if (m->tls_offset != 0 && m->tls_offset != UINT64_MAX && m->tls_offset > max_static)
@@ -171,19 +231,21 @@ void capture_plan_tls(struct capture *c) {
         }
         if (c->n_tls == 0)
                 return;
+        capture_slotinfo(c, &dbg, maps, n, libc_addr, &libc_t);
         if (max_static > STATIC_TLS_MAX)
                 max_static = STATIC_TLS_MAX;
-        /* Each thread's static TLS (the main thread's is not on its stack),
-         * its DTV from entry -1 (their count) to the highest modid, and the
-         * start of each dynamic block: a few hundred bytes a thread,
-         * outside the budgets. */
+        /* Each thread's static TLS and descriptor (the main thread's are
+         * not on its stack), its DTV from entry -1 (their count) to the
+         * highest modid, and the start of each dynamic block: a few KiB a
+         * thread, outside the budgets (for threads other than the main
+         * one, mostly within their stack's top, which is taken anyway). */
         for (i = 0; i < c->n_threads; i++) {
                 struct dumper_thread *t = &c->threads[i];
                 uint64_t dtv, tp = t->regs.fs_base;
 
                 if (t->source == PROTO_CONTEXT_NONE || tp <= max_static)
                         continue;
-                (void) region_add(&c->regions, tp - max_static, tp);
+                (void) region_add(&c->regions, tp - max_static, tp + sizeof_pthread);
                 if (!read_u64_field(c, tp, &dtvp_d, &dtv) || dtv < c->dtv_entry_size)
                         continue;
                 t->dtv = dtv;

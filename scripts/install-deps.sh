@@ -17,6 +17,8 @@ fi
 pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
       libzstd-dev zstd libdw-dev libelf-dev libdebuginfod-dev debuginfod
       libcmocka-dev elfutils gdb libc6-dbg python3 curl
+      # lldb reads the cores of crashctl export --core (tests/export)
+      lldb-14
       # CPython's debug build, which tests/realworld crashes
       python3.11-dbg
       # crashd: its loop, store, API and service; systemd-analyze and

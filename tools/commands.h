@@ -8,6 +8,7 @@
 
 int cmd_info(int argc, char **argv);
 int cmd_symbolicate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* crashd's side (daemon/client.h): from the running daemon, else its database. */
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);

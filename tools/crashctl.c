@@ -19,13 +19,14 @@ struct command {
 static const struct command commands[] = {
         { "info", "[--json] [--verbose] DUMP|MATCH", "show what a dump holds, without symbols", cmd_info },
         { "symbolicate", "[OPTIONS] DUMP|MATCH", "every thread's stack with lines and variable values", cmd_symbolicate },
+        { "export", "--core [-o FILE] DUMP|MATCH", "the dump as an ELF core file, for gdb and lldb", cmd_export },
         { "list", "[OPTIONS] [MATCH...]", "the crashes crashd stored", cmd_list },
         { "show", "[--json] [MATCH...]", "a stored crash's report", cmd_show },
         { "dump", "[MATCH...] -o FILE", "a stored crash's dump file", cmd_dump },
         { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
         { "web", "[--token|--json]", "the web page's URL, with a session token", cmd_web },
         { "status", "[--json]", "whether crashd runs, and what it does", cmd_status },
-        /* To come: export, submit (DESIGN.md). */
+        /* To come: submit (DESIGN.md). */
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

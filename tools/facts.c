@@ -7,10 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-/* A "Key:\tvalue" line of /proc/PID/status; the first number after it. */
-static bool status_number(const struct proto_blob *b, const char *key, uint32_t *ret) {
+bool facts_status_number(const struct proto_blob *b, const char *key, uint32_t *ret) {
         size_t klen = strlen(key);
-        const char *p = (const char *) b->data, *end = p + b->size;
+        const char *p = (const char *) b->data, *end;
+
+        if (!p)
+                return false;   /* no status stream (NULL + 0 is undefined) */
+        end = p + b->size;
 
         while (p && p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
@@ -71,10 +74,10 @@ int dump_facts_get(const struct proto_dump *d, struct dump_facts *ret) {
                 f.pid = ci->pid, f.ppid = ci->ppid, f.uid = ci->uid, f.gid = ci->gid;
         } else {
                 /* A Breakpad dump: the same facts from /proc/PID/status. */
-                f.has_pid = status_number(&d->proc_status, "Pid", &f.pid);
-                f.has_ppid = status_number(&d->proc_status, "PPid", &f.ppid);
-                f.has_uid = status_number(&d->proc_status, "Uid", &f.uid);
-                f.has_gid = status_number(&d->proc_status, "Gid", &f.gid);
+                f.has_pid = facts_status_number(&d->proc_status, "Pid", &f.pid);
+                f.has_ppid = facts_status_number(&d->proc_status, "PPid", &f.ppid);
+                f.has_uid = facts_status_number(&d->proc_status, "Uid", &f.uid);
+                f.has_gid = facts_status_number(&d->proc_status, "Gid", &f.gid);
         }
 
         r = split_cmdline(&d->cmd_line, &f);

@@ -39,6 +39,10 @@ struct dump_facts {
         uint64_t memory_bytes;
 };
 
+/* The first number after "Key:" in a /proc/PID/status text (b may be
+ * empty); false when there is no such line or no number that fits. */
+bool facts_status_number(const struct proto_blob *b, const char *key, uint32_t *ret);
+
 /* Returns 0 or -ENOMEM. */
 int dump_facts_get(const struct proto_dump *d, struct dump_facts *ret);
 void dump_facts_done(struct dump_facts *f);
