@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/cmd-export.c: `crashctl export --core [-o FILE] DUMP`, a dump as an
- * ELF core file that gdb and lldb open with the program (core-export.h).
+/* tools/cmd-export.c: `crashctl export --core [-o FILE] DUMP|MATCH...`, a
+ * dump (a file, or a stored crash's: target.h) as an ELF core file that
+ * gdb and lldb open with the program (core-export.h).
  * The file holds the program's memory, so it is made 0600: written under a
  * temporary name in the same folder and renamed into place, so that a
  * failed export leaves no half a core and an older file's wider mode does
@@ -16,31 +17,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "commands.h"
 #include "core-export.h"
 #include "reader.h"
+#include "target.h"
 
 static void usage(FILE *f) {
-        fputs("usage: crashctl export --core [-o FILE] DUMP\n"
+        fputs("usage: crashctl export --core [-o FILE] DUMP|MATCH...\n"
               "\n"
-              "Writes the dump as an ELF core file: 'gdb PROGRAM FILE' and 'lldb -c FILE PROGRAM'\n"
+              "Writes a dump (a .dmp or .dmp.zst file, or a stored crash's: MATCHes as for 'crashctl\n"
+              "list', none: the newest) as an ELF core file: 'gdb PROGRAM FILE' and 'lldb -c FILE PROGRAM'\n"
               "then show every thread at the crash, the crashing one first. Memory the dump does not\n"
               "hold reads as an error in them, not as zeros; the program's code and read-only data\n"
               "are read from its files, which must be those that crashed.\n"
               "\n"
               "      --core            an ELF core file (the only format so far; required)\n"
               "  -o, --output FILE     where to write it (default: the dump's name with .core instead\n"
-              "                        of .dmp or .dmp.zst, in this folder; '-': standard output, when\n"
-              "                        it is not a terminal)\n"
+              "                        of .dmp or .dmp.zst, or crash-ID.core for a stored crash, in this\n"
+              "                        folder; '-': standard output, when it is not a terminal)\n"
+              CLIENT_OPTIONS_HELP
               "  -h, --help            this text\n",
               f);
-}
-
-/* The dump to export. DUMP is a file for now; a stored crash chosen by ID
- * or by a match (as 'crashctl dump' and 'crashctl show' take them) is to
- * be looked up here, so that the rest does not change. */
-static int open_dump(const char *arg, struct proto_dump **ret, char *err, size_t errlen) {
-        return proto_dump_load(arg, ret, err, errlen);
 }
 
 /* crash.1234.dmp.zst -> crash.1234.core, in the current folder. */
@@ -137,9 +135,12 @@ int cmd_export(int argc, char **argv) {
                 { "core", no_argument, NULL, OPT_CORE },
                 { "output", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
+                CLIENT_GETOPT_OPTIONS,
                 {}
         };
-        const char *output = NULL, *path;
+        struct client_options co = {};
+        struct target t;
+        const char *output = NULL;
         struct proto_dump *d = NULL;
         char err[512] = "", *def = NULL;
         bool core = false;
@@ -148,8 +149,12 @@ int cmd_export(int argc, char **argv) {
         optind = 0;
         opterr = 0;
         /* Options may follow the DUMP ("export d.dmp --core"): no '+'. */
-        while ((c = getopt_long(argc, argv, "o:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "o:1h", options, NULL)) >= 0) {
+                if (client_option(c, optarg, &co))
+                        continue;
                 switch (c) {
+                case '1':       /* the newest crash: what no MATCH means too */
+                        break;
                 case OPT_CORE:
                         core = true;
                         break;
@@ -165,16 +170,10 @@ int cmd_export(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (argc - optind != 1) {
-                fprintf(stderr, "crashctl: export: %s; see 'crashctl export --help'\n",
-                        argc == optind ? "no dump given" : "one dump at a time");
-                return EXIT_USAGE;
-        }
         if (!core) {
                 fprintf(stderr, "crashctl: export: say which format: --core (an ELF core file, the only one so far)\n");
                 return EXIT_USAGE;
         }
-        path = argv[optind];
         if (output && strcmp(output, "-") == 0 && isatty(STDOUT_FILENO)) {
                 fprintf(stderr, "crashctl: export: refusing to write a core file to a terminal\n");
                 return EXIT_USAGE;
@@ -183,20 +182,27 @@ int cmd_export(int argc, char **argv) {
                 fprintf(stderr, "crashctl: export: -o needs a file name\n");
                 return EXIT_USAGE;
         }
+        r = target_find("export", &co, argc - optind, argv + optind, true, &t);
+        if (r)
+                return r;
         if (!output) {
-                def = default_output(path);
+                if (t.path)
+                        def = default_output(t.path);
+                else if (asprintf(&def, "crash-%lld.core", (long long) t.id) < 0)
+                        def = NULL;
                 if (!def) {
-                        fprintf(stderr, "crashctl: export: no output name from '%s'; give one with -o FILE\n", path);
+                        fprintf(stderr, "crashctl: export: no output name from '%s'; give one with -o FILE\n",
+                                t.label);
+                        target_done(&t);
                         return EXIT_USAGE;
                 }
                 output = def;
         }
-
-        r = open_dump(path, &d, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr, "crashctl: %s: %s\n", path, err);
+        r = target_load("export", &co, &t, &d);
+        target_done(&t);
+        if (r) {
                 free(def);
-                return 1;
+                return r;
         }
         r = export_to(d, output, err, sizeof(err));
         if (r < 0)
