@@ -226,6 +226,29 @@ int symb_context_lookup(struct symb_context *c, const struct proto_module *m, st
         return 0;
 }
 
+int symb_locate_module(struct symb_context *c, const struct proto_module *m, char **ret_path,
+                       char **ret_debug_path, char **ret_problem) {
+        struct symb_file *f;
+        int r;
+
+        *ret_path = *ret_debug_path = *ret_problem = NULL;
+        /* Resolved afresh (not from the cache): the caller wants paths,
+         * and a cached file may have been refused or replaced since. */
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        f->elf_fd = -1;
+        f->debug_fd = -1;
+        r = symb_resolve_module(c, m, f);
+        if (r >= 0) {
+                *ret_path = TAKE_PTR(f->elf_path);
+                *ret_debug_path = TAKE_PTR(f->debug_path);
+                *ret_problem = TAKE_PTR(f->problem);
+        }
+        symb_file_free(f);
+        return r < 0 ? r : 0;
+}
+
 /* The first PT_LOAD's address: a file and its separate debug file agree
  * on it unless one of them was prelinked. */
 static bool first_load_vaddr(Elf *elf, GElf_Addr *ret) {

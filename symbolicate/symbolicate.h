@@ -172,6 +172,16 @@ int symb_symbolicate(struct symb_context *c, const struct proto_dump *d,
                      struct symb_report **ret, char *err, size_t errlen);
 void symb_report_free(struct symb_report *r);
 
+/* Where module m's files are, found as symb_symbolicate() finds them (by
+ * build-id: the dump's path under the sysroot and as it is, the debug
+ * dirs, /usr/lib/debug, debuginfod), for tools that hand them to another
+ * program (`crashctl gdb`). *ret_path: the verified main file (or the
+ * debug file when only that exists), NULL when none was found, then
+ * *ret_problem says why; *ret_debug_path: its separate DWARF, or NULL.
+ * All malloc'ed. 0, or -ENOMEM. */
+int symb_locate_module(struct symb_context *c, const struct proto_module *m, char **ret_path,
+                       char **ret_debug_path, char **ret_problem);
+
 /* Output. Every format shows the report as it was made: masked (struct
  * members too) when symb_options.mask was set, and its tags masked by the
  * same names. mask: names masked on top of that, whole variables and

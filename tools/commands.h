@@ -16,3 +16,4 @@ int cmd_dump(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_web(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_gdb(int argc, char **argv);

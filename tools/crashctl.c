@@ -26,6 +26,8 @@ static const struct command commands[] = {
         { "groups", "[--json]", "stored crashes grouped by signature", cmd_groups },
         { "web", "[--token|--json]", "the web page's URL, with a session token", cmd_web },
         { "status", "[--json]", "whether crashd runs, and what it does", cmd_status },
+        { "gdb", "[OPTIONS] [MATCH|DUMP]", "gdb (or lldb) on a crash, its core exported", cmd_gdb },
+        { "debug", "[OPTIONS] [MATCH|DUMP]", "the same as gdb, as coredumpctl names it", cmd_gdb },
         /* To come: submit (DESIGN.md). */
 };
 
@@ -36,7 +38,7 @@ static void usage(FILE *f) {
               "\n"
               "Commands:\n", f);
         for (size_t i = 0; i < N_COMMANDS; i++)
-                fprintf(f, "  %-11s %-28s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+                fprintf(f, "  %-11s %-32s %s\n", commands[i].name, commands[i].args, commands[i].summary);
         fputs("\n'crashctl COMMAND --help' tells more about each.\n", f);
 }
 

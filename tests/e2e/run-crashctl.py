@@ -259,10 +259,96 @@ def case_pager(tmp):
     check(r.returncode == 0 and b"cannot write" not in r.stdout, f"a pager that quits: {r.returncode} {r.stdout!r}")
 
 
+def gdb_run(base, tmp, *args, user=None, ok=(0,)):
+    """crashctl gdb in batch mode, its temporary directory under tmp/t."""
+    t = os.path.join(tmp, "t")
+    os.makedirs(t, exist_ok=True)
+    os.chmod(t, 0o1777)
+    env = clean_env(TMPDIR=t, XDG_RUNTIME_DIR="")
+    env.pop("CRASHCTL_DEBUGGER", None)
+    cmd = [A.crashctl, "gdb", "--dir", base, *args]
+    if user:
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    r = subprocess.run(cmd, env=env, capture_output=True, timeout=180)
+    check(r.returncode in ok, f"crashctl gdb {args}: exit {r.returncode}:\n{r.stdout.decode()[-2000:]}\n"
+                              f"{r.stderr.decode()[-2000:]}")
+    check(os.listdir(t) == [], f"crashctl gdb left {os.listdir(t)} behind")
+    return r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+BATCH = '-batch -nx -iex "set debuginfod enabled off" -ex "bt full"'
+
+
+def frame_lines(text):
+    """The '#N  ...' lines of a backtrace, addresses and all."""
+    return [line.strip() for line in text.splitlines() if line.startswith("#")]
+
+
+def case_gdb(tmp):
+    if not shutil.which("gdb"):
+        raise Fail("gdb is not installed (scripts/install-deps.sh)")
+    base, d, c = world(tmp)
+    # gdb at the crash: the crashing thread's frames, with the values
+    # symbolicate prints (the same text: both follow gdb's bt full).
+    out, err = gdb_run(base, tmp, f"ID={c['first']['id']}", "-A", BATCH)
+    report = ctl("show", "--dir", base, str(c["first"]["id"]))
+    thread1 = report.split("\n\nThread ")[1]
+    want = frame_lines(thread1)[:3]
+    got = frame_lines(out)[:3]
+    check(want and got == want, f"gdb's frames {got}\nsymbolicate's {want}\n{out[-1500:]}\n{err[-800:]}")
+    check("tax_rate=0.20000000000000001" in out and 'currency = ' in out, f"gdb's bt full:\n{out[-1500:]}")
+    check("Program terminated with signal SIGSEGV" in out, f"gdb's header:\n{out[:1500]}")
+    # Options after the MATCH; 'debug' is the same command; a dump file too.
+    out2, _ = gdb_run(base, tmp, "-A", BATCH, "COMM=renamed")
+    check("crash_together" in out2 and "crasher_main" in out2, f"gdb COMM=renamed:\n{out2[-1500:]}")
+    dump = os.path.join(tmp, "first.dmp.zst")
+    ctl("dump", "--dir", base, str(c["first"]["id"]), "-o", dump)
+    out3, _ = gdb_run(base, tmp, dump, "-A", BATCH)
+    check(frame_lines(out3)[:3] == want, "gdb on the dump file differs from gdb on the stored crash")
+    r = subprocess.run([A.crashctl, "debug", "--help"], capture_output=True, timeout=30)
+    check(r.returncode == 0 and b"crashctl gdb" in r.stdout, "crashctl debug --help")
+
+    # Binaries found by build-id in a debug directory, the original gone.
+    prog_dir = os.path.join(tmp, "prog")
+    os.makedirs(prog_dir)
+    os.chmod(prog_dir, 0o755)
+    prog = os.path.join(prog_dir, "moved-crashme")
+    shutil.copy(A.program, prog)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    p = subprocess.run([prog], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    check(p.returncode == -signal.SIGSEGV, f"moved-crashme: {p.returncode}")
+    wait_for("the moved program's crash", lambda: ids(base, "COMM=moved-crashme"))
+    debug_dir = os.path.join(tmp, "debug")
+    os.makedirs(debug_dir)
+    shutil.move(prog, os.path.join(debug_dir, "elsewhere-crashme"))
+    out4, err4 = gdb_run(base, tmp, "COMM=moved-crashme", "-A", BATCH, ok=(0, 1))
+    check("charge (" not in out4, f"gdb found symbols with the program gone:\n{out4[-800:]}")
+    out5, err5 = gdb_run(base, tmp, "COMM=moved-crashme", "--debug-dir", debug_dir, "-A", BATCH)
+    check("charge (o=" in out5 and "tax_rate=0.20000000000000001" in out5,
+          f"gdb with --debug-dir:\n{out5[-1500:]}\n{err5[-800:]}")
+
+    # Another user's crash: refused like every other command; their own works.
+    for m in (str(c["first"]["id"]), "COMM=renamed"):
+        _, err = gdb_run(base, tmp, m, "-A", BATCH, user="nobody", ok=(1,))
+        check("no crash matches" in err, f"nobody's gdb of root's crash: {err}")
+    out6, _ = gdb_run(base, tmp, "-A", BATCH, user="nobody")
+    check("charge (o=" in out6, f"nobody's own crash in gdb:\n{out6[-1500:]}")
+
+    # lldb reads the exported core too, through the same command.
+    lldb = shutil.which("lldb-14") or shutil.which("lldb")
+    if not lldb:
+        raise Fail("lldb-14 is not installed (scripts/install-deps.sh)")
+    out7, err7 = gdb_run(base, tmp, f"ID={c['first']['id']}", "--debugger", lldb, "-A", "--batch -o 'bt all'")
+    for fn in ("charge", "checkout", "process", "main"):
+        check(f"`{fn}" in out7, f"lldb's bt all lacks {fn}:\n{out7[-2000:]}\n{err7[-800:]}")
+
+
 CASES = {
     "matches": case_matches,
     "status": case_status,
     "pager": case_pager,
+    "gdb": case_gdb,
 }
 
 
