@@ -1789,11 +1789,6 @@ static void print_pointer(struct printer *p, Dwarf_Die *t, const struct symb_val
         }
 }
 
-/* A pointer to member, as the Itanium ABI lays it out: to a method,
- * {ptr, adj} with bit 0 of ptr set for a virtual one (gnuv3_print_method_ptr
- * prints "NULL", or the function and ", this adjustment N"); to a data
- * member, the member's offset with -1 for null (cp_print_class_member).
- * Virtual methods and non-null data members are not printed yet. */
 /* A method pointer's class, its DW_AT_containing_type, has no virtual
  * methods and no bases: gnuv3_find_method_in finds nothing there. A
  * class only declared is looked for as gdb's check_typedef does; one
@@ -1815,6 +1810,12 @@ static bool no_virtual_methods(const struct symb_frame_context *fc, Dwarf_Die *p
         return true;
 }
 
+/* A pointer to member, as the Itanium ABI lays it out: to a method,
+ * {ptr, adj} with bit 0 of ptr set for a virtual one (gdb/gnu-v3-abi.c's
+ * gnuv3_print_method_ptr prints "NULL", or "(type) ", the function and
+ * ", this adjustment N"); to a data member, the member's offset with -1
+ * for null (cp_print_class_member). A virtual method in a class that has
+ * some, and non-null data members, are not printed yet. */
 static void print_member_pointer(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off,
                                  unsigned size) {
         Dwarf_Die target;
@@ -1822,9 +1823,6 @@ static void print_member_pointer(struct printer *p, Dwarf_Die *t, const struct s
         uint64_t ptr = get_u64(v, off, 8);
 
         if (method && size == 16) {
-                /* gnuv3_print_method_ptr (gdb/gnu-v3-abi.c): {ptr, adj},
-                 * ptr's low bit set for a virtual method (the rest its
-                 * vtable offset), printed with the type otherwise. */
                 int64_t adj = (int64_t) get_u64(v, off + 8, 8);
 
                 if (ptr == 0) {
