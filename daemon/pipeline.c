@@ -312,6 +312,8 @@ static void store_result(struct daemon *d, struct job *j) {
                 .build_id = j->build_id,
                 .signature = j->signature,
                 .upload_from = j->upload_from,
+                .package = j->package,
+                .package_version = j->package_version,
                 .report_json = j->json,
                 .report_json_len = j->json_len,
                 .report_text = j->text,

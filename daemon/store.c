@@ -107,15 +107,30 @@ static int exec(struct store *s, const char *sql) {
         return rc == SQLITE_OK ? 0 : fail(s, rc, sql[0] == 'C' ? "creating the schema" : sql);
 }
 
-/* Databases made before crashes had upload_from get it. */
-static int add_upload_from(struct store *s) {
+/* Databases made before crashes had a column get it (additive: older
+ * code reads such a database as before). */
+static int add_column(struct store *s, const char *column) {
+        char probe[128], alter[128];
         sqlite3_stmt *st;
 
-        if (sqlite3_prepare_v2(s->db, "SELECT upload_from FROM crashes LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
+        (void) snprintf(probe, sizeof(probe), "SELECT %s FROM crashes LIMIT 0", column);
+        if (sqlite3_prepare_v2(s->db, probe, -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_finalize(st);
                 return 0;
         }
-        return exec(s, "ALTER TABLE crashes ADD COLUMN upload_from TEXT");
+        (void) snprintf(alter, sizeof(alter), "ALTER TABLE crashes ADD COLUMN %s TEXT", column);
+        return exec(s, alter);
+}
+
+static int add_upload_from(struct store *s) {
+        int r = add_column(s, "upload_from");
+
+        /* dpkg's package for the executable (packages.h), and its version. */
+        if (r >= 0)
+                r = add_column(s, "package");
+        if (r >= 0)
+                r = add_column(s, "package_version");
+        return r;
 }
 
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql) {
@@ -186,7 +201,8 @@ int store_open(const char *state_dir, struct store **ret) {
             (r = prepare(s, &s->insert_crash,
                          "INSERT INTO crashes(uid, spool_name, sha256, stored_name, dump_size, report_size,"
                          " received_ns, crash_time_ns, pid, signal, code, program, executable, build_id,"
-                         " signature, group_id, upload_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
+                         " signature, group_id, upload_from, package, package_version)"
+                         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
             (r = prepare(s, &s->insert_report, "INSERT INTO reports(crash_id, json, text) VALUES(?,?,?)")) < 0 ||
             (r = prepare(s, &s->upsert_group,
                          "INSERT INTO groups(signature, executable, count, first_seen_ns, last_seen_ns)"
@@ -306,6 +322,8 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
         bind_text(s->insert_crash, 15, c->signature);
         (void) sqlite3_bind_int64(s->insert_crash, 16, group_id);
         bind_text(s->insert_crash, 17, c->upload_from && *c->upload_from ? c->upload_from : NULL);
+        bind_text(s->insert_crash, 18, c->package);
+        bind_text(s->insert_crash, 19, c->package_version);
         r = step_done(s, s->insert_crash, "inserting the crash");
         if (r < 0)
                 goto fail;

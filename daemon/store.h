@@ -44,6 +44,7 @@ struct store_crash {
         const char *build_id;           /* hex, or NULL */
         const char *signature;
         const char *upload_from;        /* an upload's peer (crashd's own knowledge), or NULL */
+        const char *package, *package_version;  /* dpkg's for the executable, or NULL */
         const char *report_json;
         size_t report_json_len;
         const char *report_text;

@@ -180,6 +180,7 @@
     fact('PID / UID', `${c.pid} / ${c.uid}`);
     fact('Command line', r.command_line);
     fact('Build-id', c.build_id);
+    fact('Package', c.package ? `${c.package} ${c.package_version || ''}`.trim() : null);
     const h = r.host || {};
     fact('Host', [h.hostname, h.kernel_release ? `kernel ${h.kernel_release}` : null].filter(Boolean).join(', '));
     fact('Unit', h.systemd_unit ? [h.systemd_user_unit, h.systemd_unit, h.systemd_slice].filter(Boolean).join(' · ') : null);
