@@ -44,6 +44,9 @@ struct daemon_config {
         uint64_t max_total_size;        /* bytes of dumps and reports */
         uint64_t max_age_s;
         uint64_t max_crashes_per_user;  /* quotas, per uid */
+        unsigned loop_keep;             /* crash loops (store.c): first N per group, user and window */
+        uint64_t loop_window_s;
+        unsigned sentry_max_per_group;  /* events per group per hour (forward.c) */
         uint64_t max_size_per_user;
 
         /* Housekeeping. */

@@ -18,6 +18,7 @@
 
 #include "creds.h"
 #include "job.h"
+#include "packages.h"
 #include "paths.h"
 #include "sentry-envelope.h"
 #include "signature.h"
@@ -336,6 +337,14 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         r = symb_context_set_mask_limits(ctx, (const char *const *) j->mask, &j->limits.symb);
         if (r >= 0)
                 r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
+        /* The installed package that holds the executable, when the file
+         * at the dump's path is the one that crashed (its build-id was
+         * checked): a later upgrade is then not taken for the crashed
+         * version. Not for uploads: their paths are another machine's. */
+        if (r >= 0 && !upload && rep->n_modules > 0 && rep->modules[0].elf_path && rep->modules[0].name &&
+            strcmp(rep->modules[0].elf_path, rep->modules[0].name) == 0)
+                (void) packages_owner(NULL, rep->modules[0].name, &j->package,
+                                      &j->package_version);
         if (r >= 0) {
                 r = to_string(NULL, symb_format_json, rep, &j->json, &j->json_len);
                 if (r >= 0)
@@ -482,6 +491,8 @@ void job_free(struct job *j) {
         free(j->program);
         free(j->executable);
         free(j->build_id);
+        free(j->package);
+        free(j->package_version);
         free(j->signature);
         free(j->json);
         free(j->text);

@@ -67,6 +67,7 @@ struct job {
         int32_t code;
         uint64_t crash_time_ns;
         char *program, *executable, *build_id, *signature;
+        char *package, *package_version;        /* dpkg's, for the executable (packages.h), or NULL */
         char *json, *text;
         size_t json_len, text_len;
         uint64_t work_ns;               /* time spent in job_run */

@@ -312,6 +312,8 @@ static void store_result(struct daemon *d, struct job *j) {
                 .build_id = j->build_id,
                 .signature = j->signature,
                 .upload_from = j->upload_from,
+                .package = j->package,
+                .package_version = j->package_version,
                 .report_json = j->json,
                 .report_json_len = j->json_len,
                 .report_text = j->text,
@@ -326,6 +328,8 @@ static void store_result(struct daemon *d, struct job *j) {
 
         c.before_commit = queue_forwards;
         c.userdata = &ctx;
+        c.loop_keep = d->config.loop_keep;
+        c.loop_window_ns = d->config.loop_window_s * UINT64_C(1000000000);
 
         log_escape(j->name, esc, sizeof(esc));
         r = store_insert(d->store, &c, &res);
@@ -345,6 +349,17 @@ static void store_result(struct daemon *d, struct job *j) {
         } else {
                 d->n_stored++;
                 retention_stored(d, (uint32_t) j->uid, c.dump_size + c.report_json_len + c.report_text_len);
+                if (res.replaced_id) {
+                        /* A crash loop: the previous latest crash made room
+                         * (its row went with this one's insert). */
+                        if (unlinkat(d->dirs.dumps_fd, res.replaced_stored_name, 0) < 0 && errno != ENOENT)
+                                log_debug_errno(-errno, "Failed to remove the stored dump '%s': %m",
+                                                res.replaced_stored_name);
+                        d->usage_known = false;
+                        d->n_loop_replaced++;
+                        log_debug("Crash %lld replaces crash %lld, the latest of a crash loop in group %lld.",
+                                  (long long) res.id, (long long) res.replaced_id, (long long) res.group_id);
+                }
                 log_crash(&(struct log_crash) {
                         .id = res.id,
                         .program = j->program ? j->program : "?",

@@ -195,6 +195,9 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         old->max_total_size = new.max_total_size;
         old->max_crashes_per_user = new.max_crashes_per_user;    /* retention.c reads them per run */
         old->max_size_per_user = new.max_size_per_user;
+        old->loop_keep = new.loop_keep;
+        old->loop_window_s = new.loop_window_s;
+        old->sentry_max_per_group = new.sentry_max_per_group;
         old->max_age_s = new.max_age_s;
         old->bad_keep = new.bad_keep;
         old->stale_tmp_age_s = new.stale_tmp_age_s;

@@ -74,13 +74,18 @@ struct capture {
         uint64_t env_start, env_end;
         char comm[17];
         /* /proc/PID files, read while the process still exists. */
-        struct capture_text status, cmdline, auxv, environ;
+        struct capture_text status, cmdline, auxv, environ, cgroup;
 
         /* tls.c: the modules with thread-local storage. */
         struct proto_tls_module *tls;   /* in scratch */
         size_t n_tls;
         uint16_t dtv_entry_size, dtv_pointer_offset;
 };
+
+/* host.c: PROTO_STREAM_HOST. The cgroups are read while the process
+ * exists, the rest when the stream is written. */
+void capture_read_host(struct capture *c);
+int capture_write_host(struct capture *c);
 
 /* threads.c */
 int capture_threads(struct capture *c);

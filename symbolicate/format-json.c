@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "host.h"
 #include "symb-internal.h"
 
 #define SYMB_JSON_VERSION 1
@@ -207,6 +208,47 @@ static void put_crash(FILE *out, const struct symb_report *r) {
         fputc('}', out);
 }
 
+static void put_host(FILE *out, const struct proto_dump *d) {
+        struct symb_host h;
+
+        fputs(",\n\"host\":", out);
+        if (!symb_host_get(d, &h)) {
+                fputs("null", out);
+                return;
+        }
+        fputs("{\"hostname\":", out);
+        symb_json_string_or_null(out, h.hostname);
+        fputs(",\"machine_id\":", out);
+        symb_json_string_or_null(out, h.machine_id);
+        fputs(",\"boot_id\":", out);
+        symb_json_string_or_null(out, h.boot_id);
+        fputs(",\"kernel_release\":", out);
+        symb_json_string_or_null(out, h.kernel_release);
+        fputs(",\"kernel_version\":", out);
+        symb_json_string_or_null(out, h.kernel_version);
+        fputs(",\"cgroup\":", out);
+        symb_json_string_or_null(out, h.cgroup);
+        fputs(",\"systemd_unit\":", out);
+        symb_json_string_or_null(out, h.unit);
+        fputs(",\"systemd_slice\":", out);
+        symb_json_string_or_null(out, h.slice);
+        fputs(",\"systemd_user_unit\":", out);
+        symb_json_string_or_null(out, h.user_unit);
+        fputs(",\"container\":", out);
+        if (h.container) {
+                fputs("{\"runtime\":", out);
+                symb_json_string(out, h.container);
+                fputs(",\"id\":", out);
+                symb_json_string_or_null(out, h.container_id);
+                fputs(",\"name\":", out);
+                symb_json_string_or_null(out, h.container_name);
+                fputc('}', out);
+        } else
+                fputs("null", out);
+        fputc('}', out);
+        symb_host_done(&h);
+}
+
 int symb_format_json(FILE *out, const struct symb_report *r, const char *const *mask) {
         const struct proto_dump *d;
         _cleanup_free_ char *cmd = NULL;
@@ -219,6 +261,7 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
         cmd = symb_crash_cmdline(r);
         fputs(",\n\"command_line\":", out);
         symb_json_string_or_null(out, cmd);
+        put_host(out, d);
         fprintf(out, ",\n\"threads_in_dump\":%zu,\"truncated\":", r->n_threads_in_dump);
         symb_json_string_or_null(out, r->truncated);
         fputs(",\n\"tags\":{", out);

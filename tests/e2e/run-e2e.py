@@ -664,6 +664,38 @@ def case_fifo_reason(tmp):
     check(d.stop(timeout=10) == 0, "crashd did not exit 0 on SIGTERM")
 
 
+def case_package(tmp):
+    """Issue 12: the package that holds the executable, from dpkg, looked
+    up by the daemon when the crash is stored (coreutils' sleep here)."""
+    sleep = shutil.which("sleep")
+    real = os.path.realpath(sleep)
+    dpkg = subprocess.run(["dpkg-query", "-S", real], capture_output=True, text=True)
+    if dpkg.returncode != 0 and real.startswith("/usr/"):     # listed as /bin/sleep before the /usr merge
+        dpkg = subprocess.run(["dpkg-query", "-S", real[4:]], capture_output=True, text=True)
+    check(dpkg.returncode == 0, f"dpkg does not know {sleep}: {dpkg.stderr}")
+    pkg = dpkg.stdout.split(":")[0]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True).stdout
+    base = new_base(tmp)
+    d = Daemon(base)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    p = subprocess.Popen([sleep, "60"], env=env)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGSEGV)
+    check(p.wait(timeout=30) == -signal.SIGSEGV, "sleep did not die of SIGSEGV")
+    got = wait_for("the crash of sleep", lambda: crashes(base))
+    c = got[0]
+    check(c["package"] == pkg and c["package_version"] == version,
+          f"package {c['package']!r} {c['package_version']!r}, dpkg says {pkg!r} {version!r}")
+    text = ctl("show", "--dir", base, str(c["id"]))
+    check(f"\nPackage:    {pkg} {version}\n" in text, f"show lacks the package:\n{text[:600]}")
+    # A program no package holds has none.
+    crash(base)
+    mine = wait_for("crashme's crash", lambda: [x for x in crashes(base) if x["id"] != c["id"]])
+    check(mine[0]["package"] is None, f"crashme's package {mine[0]['package']!r}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
 def api(base, request):
     """One request line over api.sock, its one JSON answer (raw text)."""
     from testkit import api_request
@@ -740,6 +772,7 @@ def case_mask(tmp):
 
 
 CASES = {
+    "package": case_package,
     "fifo-reason": case_fifo_reason,
     "sigpipe": case_sigpipe,
     "user-defaults": case_user_defaults,
