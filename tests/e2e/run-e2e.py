@@ -616,6 +616,39 @@ def case_service(tmp):
         nsock.close()
 
 
+def case_notify_stuck(tmp):
+    """A service manager that stops reading NOTIFY_SOCKET: the kernel
+    queues 10 datagrams, then libsystemd's sd_notify() would block until
+    someone reads, and crashd's loop with it (seen in CI: SIGTERM never
+    answered). crashd goes on storing crashes and answering, and exits on
+    SIGTERM at once."""
+    base = new_base(tmp)
+    nsock_path = os.path.join(tmp, "stuck-notify.sock")
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)      # never read
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen([A.crashd, "--dir", base, "-v"], stdout=log, stderr=subprocess.STDOUT,
+                            env=clean_env(NOTIFY_SOCKET=nsock_path, WATCHDOG_USEC="100000"))
+    try:
+        wait_for("the API socket", lambda: os.path.exists(os.path.join(base, "api.sock")), timeout=20)
+        time.sleep(2)           # 40 watchdog pings: the socket's queue is long full
+        for _ in range(3):
+            crash(base)
+        wait_for("three crashes", lambda: len(crashes(base)) == 3, timeout=60)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=20)
+        took = time.monotonic() - start
+        check(rc == 0, f"crashd exited {rc}")
+        check(took < 5, f"crashd took {took:.1f} s to exit on SIGTERM with a stuck notify socket")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        nsock.close()
+
+
 def case_sigpipe(tmp):
     """Clients that go away before their answer is written (issue 9,
     point 2): an API client over the Unix socket and an HTTP client, each
@@ -772,6 +805,7 @@ def case_mask(tmp):
 
 
 CASES = {
+    "notify-stuck": case_notify_stuck,
     "package": case_package,
     "fifo-reason": case_fifo_reason,
     "sigpipe": case_sigpipe,
