@@ -171,7 +171,7 @@ def case_burst_sigkill(tmp):
     base = new_base(tmp)
     spool = os.path.join(base, "spool")
     data = open(make_dump(tmp), "rb").read()
-    d = Daemon(base)
+    d = Daemon(base, "-o", "loop_keep=0")    # every copy stored: this is no crash loop test
     names = []
     real = 3
 
@@ -193,7 +193,7 @@ def case_burst_sigkill(tmp):
     n_at_kill = len(crashes(base, "--no-daemon"))
     check(n_at_kill < 200 + real, f"all {n_at_kill} were stored before the kill")
 
-    d = Daemon(base)
+    d = Daemon(base, "-o", "loop_keep=0")    # every copy stored: this is no crash loop test
     total = 200 + real
     got = wait_for(f"{total} crashes", lambda: (lambda c: c if len(c) >= total else None)(crashes(base)),
                    timeout=120, interval=0.2)
@@ -279,7 +279,8 @@ def case_hostile(tmp):
         f.write("not for crashd")
     before = os.stat(secret)
 
-    d = Daemon(base, "-o", "max_dump_size=64K")
+    # loop_keep=0: each mutant is stored or refused, none replaced as a crash loop's
+    d = Daemon(base, "-o", "max_dump_size=64K", "-o", "loop_keep=0")
     rnd = random.Random(4)
     expect = {
         "garbage.1.1.1.dmp.zst": "not a minidump",

@@ -497,7 +497,8 @@ def case_bench(tmp):
     subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     dump = [os.path.join(src, x) for x in os.listdir(src) if x.endswith(".dmp.zst")][0]
     data = open(dump, "rb").read()
-    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000", "loop_keep=0",
+               "sentry_max_per_group=0")
     spool = os.path.join(base, "spool")
     for i in range(n):
         # Distinct names, the same bytes: n stored crashes, n envelopes
@@ -510,7 +511,8 @@ def case_bench(tmp):
     d.stop()
     sink.start()
     t_start = time.time()
-    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000", "loop_keep=0",
+               "sentry_max_per_group=0")
     wait_for(f"{n} envelopes", lambda: len(sink.accepted()) >= n, timeout=600, interval=0.1)
     got = sink.accepted()
     first, last = got[0]["time"] / 1000, got[-1]["time"] / 1000
