@@ -153,7 +153,9 @@ static const char *kind_name(int kind) {
 static bool kind_enabled(const struct forward *f, int kind) {
         const struct daemon_config *c = &f->d->config;
 
-        return kind == KIND_SENTRY ? c->sentry_dsn && c->sentry_dsn[0] : c->webhook_urls && c->webhook_urls[0];
+        /* Sentry: the global DSN, or a [program] section's. */
+        return kind == KIND_SENTRY ? (c->sentry_dsn && c->sentry_dsn[0]) || programs_any_dsn(c->programs)
+                                   : c->webhook_urls && c->webhook_urls[0];
 }
 
 static void kick(struct forward *f);
