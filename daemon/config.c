@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "programs.h"
 #include "util.h"
 
 enum key_type { T_STRING, T_PATH, T_UINT, T_U64, T_SIZE, T_DURATION, T_BOOL, T_LIST, T_LOG_LEVEL, T_LOG_TARGET, T_CSV };
@@ -477,6 +478,7 @@ void config_done(struct daemon_config *c) {
         strv_free(c->webhook_urls);
         free(c->forward_ca_file);
         strv_free(c->mask_names);
+        programs_unref(c->programs);
         *c = (struct daemon_config) {};
 }
 
@@ -496,6 +498,7 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
         unsigned lineno = 0;
+        bool in_section = false;
         ssize_t n;
 
         f = fopen(path, "re");
@@ -516,6 +519,26 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
                 s = trim(line);
                 if (!*s || *s == '#' || *s == ';')
                         continue;
+                /* [program GLOB]: the keys below it are that section's
+                 * (programs.h), up to the next section. */
+                if (*s == '[') {
+                        size_t len = strlen(s);
+
+                        if (len < 10 || s[len - 1] != ']' || strncmp(s, "[program ", 9) != 0) {
+                                set_err(err, errlen, "%s:%u: expected '[program GLOB]'", path, lineno);
+                                return -EINVAL;
+                        }
+                        s[len - 1] = 0;
+                        if (!c->programs && !(c->programs = programs_new()))
+                                return -ENOMEM;
+                        r = programs_add(c->programs, trim(s + 9), e, sizeof(e));
+                        if (r < 0) {
+                                set_err(err, errlen, "%s:%u: %s", path, lineno, e);
+                                return r;
+                        }
+                        in_section = true;
+                        continue;
+                }
                 eq = strchr(s, '=');
                 if (!eq) {
                         set_err(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
@@ -529,7 +552,8 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
                         value[strlen(value) - 1] = 0;
                         value++;
                 }
-                r = config_set(c, key, value, e, sizeof(e));
+                r = in_section ? programs_set(c->programs, key, value, e, sizeof(e))
+                               : config_set(c, key, value, e, sizeof(e));
                 if (r < 0) {
                         set_err(err, errlen, "%s:%u: %s", path, lineno, e);
                         return r == -ENOENT ? -EINVAL : r;
@@ -626,4 +650,5 @@ void config_dump(const struct daemon_config *c, FILE *f) {
                         break;
                 }
         }
+        programs_dump(c->programs, f);
 }

@@ -76,6 +76,9 @@ struct daemon_config {
 
         int log_level;
         enum log_target log_target;
+
+        /* [program GLOB] sections (programs.h); NULL: none. */
+        struct programs *programs;
 };
 
 /* A key as the table describes it, for --help, --dump-config and the test

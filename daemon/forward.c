@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "forward.h"
+#include "programs.h"
 #include "http-client.h"
 #include "job.h"
 #include "log.h"
@@ -152,7 +153,9 @@ static const char *kind_name(int kind) {
 static bool kind_enabled(const struct forward *f, int kind) {
         const struct daemon_config *c = &f->d->config;
 
-        return kind == KIND_SENTRY ? c->sentry_dsn && c->sentry_dsn[0] : c->webhook_urls && c->webhook_urls[0];
+        /* Sentry: the global DSN, or a [program] section's. */
+        return kind == KIND_SENTRY ? (c->sentry_dsn && c->sentry_dsn[0]) || programs_any_dsn(c->programs)
+                                   : c->webhook_urls && c->webhook_urls[0];
 }
 
 static void kick(struct forward *f);
@@ -480,7 +483,7 @@ int forward_job_prepare(struct daemon *d, struct job *j) {
         char **mask = NULL;
         size_t n = 0;
 
-        if (!d->forward || !d->config.sentry_dsn || !d->config.sentry_dsn[0])
+        if (!d->forward || ((!d->config.sentry_dsn || !d->config.sentry_dsn[0]) && !programs_any_dsn(d->config.programs)))
                 return 0;
         /* The worker keeps its own copy: SIGHUP may replace the config's. */
         for (char **p = d->config.mask_names; p && *p; p++)
@@ -594,6 +597,7 @@ int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id
                          uint64_t group_count, uint64_t prev_seen_ns) {
         struct forward *f = d->forward;
         const struct daemon_config *c = &d->config;
+        const char *dsn;
         int r;
 
         if (!f)
@@ -603,24 +607,28 @@ int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id
                 if (r < 0)
                         return r;
         }
-        if (c->sentry_dsn && c->sentry_dsn[0] && j->sentry_event) {
+        /* The crash's [program] section may name its own DSN (or none). */
+        dsn = j->sentry_dsn ? j->sentry_dsn : c->sentry_dsn;
+        if (dsn && dsn[0] && j->sentry_event) {
                 char name[NAME_MAX + 8];
                 size_t n = strlen(j->name);
+                unsigned max = j->sentry_max_per_group >= 0 ? (unsigned) j->sentry_max_per_group
+                                                             : c->sentry_max_per_group;
 
-                r = sentry_budget_take(f, group_id, c->sentry_max_per_group);
+                r = sentry_budget_take(f, group_id, max);
                 if (r < 0)
                         return r;       /* the database failed: the crash is not stored either */
                 if (r == 0) {
                         d->n_forward_limited++;
                         log_debug("Crash %" PRId64 " is not sent to Sentry: group %" PRId64 " sent %u this hour "
-                                  "(sentry_max_per_group).", crash_id, group_id, c->sentry_max_per_group);
+                                  "(sentry_max_per_group).", crash_id, group_id, max);
                         return 0;
                 }
 
                 /* The attachment is the plain minidump, as Sentry takes it. */
                 (void) snprintf(name, sizeof(name), "%.*s", (int) (str_has_suffix(j->name, ".zst") ? n - 4 : n),
                                 j->name);
-                r = enqueue(f, KIND_SENTRY, c->sentry_dsn, crash_id, j->event_id, j->sentry_event,
+                r = enqueue(f, KIND_SENTRY, dsn, crash_id, j->event_id, j->sentry_event,
                             j->sentry_event_len, j->minidump, j->minidump_len, j->minidump ? name : NULL);
                 /* A full queue drops the forward (said in the log), not the crash. */
                 if (r < 0 && r != -ENOSPC)

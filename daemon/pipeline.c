@@ -27,6 +27,7 @@
 #include "blame.h"
 #include "daemon.h"
 #include "forward.h"
+#include "programs.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -328,7 +329,7 @@ static void store_result(struct daemon *d, struct job *j) {
 
         c.before_commit = queue_forwards;
         c.userdata = &ctx;
-        c.loop_keep = d->config.loop_keep;
+        c.loop_keep = j->loop_keep >= 0 ? (unsigned) j->loop_keep : d->config.loop_keep;
         c.loop_window_ns = d->config.loop_window_s * UINT64_C(1000000000);
 
         log_escape(j->name, esc, sizeof(esc));
@@ -396,6 +397,16 @@ static void handle(struct daemon *d, struct job *j) {
         case JOB_BAD:
                 end_attempt(d, j->name);
                 move_bad(d, j->name, j->uid, j->reason);
+                break;
+        case JOB_IGNORED:
+                /* Not wanted ([program] collect = no): gone from the
+                 * spool, stored nowhere, said once in the log. */
+                end_attempt(d, j->name);
+                d->n_ignored++;
+                log_escape(j->name, esc, sizeof(esc));
+                log_info("'%s' is not collected: %s.", esc, j->reason);
+                if (spool_remove_if_same(&d->dirs, j->name, j->dev, j->ino) >= 0)
+                        (void) unlinkat(d->dirs.uploads_fd, j->name, 0);
                 break;
         case JOB_RETRY:
                 end_attempt(d, j->name);
@@ -493,6 +504,8 @@ static bool start_one(struct daemon *d) {
                 },
         };
         j->queued_ns = now_ns(CLOCK_MONOTONIC);
+        j->programs = programs_ref(d->config.programs);
+        j->loop_keep = j->sentry_max_per_group = -1;
         if (forward_job_prepare(d, j) < 0)
                 log_warning("Out of memory: '%s' will not be forwarded to Sentry.", e->name);
         workqueue_push(d->wq, j);

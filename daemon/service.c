@@ -221,6 +221,7 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         SWAP(forward_ca_file);
         SWAP(mask_names);
         SWAP(upload_token);             /* http-server.c reads it per upload */
+        SWAP(programs);                 /* jobs hold their own references */
 #undef SWAP
         old->sentry_attach_minidump = new.sentry_attach_minidump;
         old->webhook_quiet_period_s = new.webhook_quiet_period_s;

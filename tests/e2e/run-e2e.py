@@ -730,6 +730,46 @@ def case_package(tmp):
     check(d.stop() == 0, "crashd did not exit 0")
 
 
+def case_programs(tmp):
+    """Issue 12: [program GLOB] sections. One program's crashes are not
+    collected at all; another's get the section's tags (the program's own
+    tag of the same name wins), its mask and its crash-loop limit."""
+    off = os.path.join(tmp, "bin", "crashme-off")
+    os.makedirs(os.path.dirname(off))
+    shutil.copy(A.program, off)
+    conf = os.path.join(tmp, "crashd.conf")
+    with open(conf, "w") as f:
+        f.write(f"[program {os.path.dirname(off)}/*-off]\ncollect = no\n"
+                f"[program {os.path.basename(A.program)}]\n"
+                "tags = team=payments,shop=from-config\nmask_names = tax_rate\nloop_keep = 1\n")
+    base = new_base(tmp)
+    d = Daemon(base, "--config", conf)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    p = subprocess.run([off], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    check(p.returncode == -signal.SIGSEGV, f"crashme-off: {p.returncode}")
+    wait_for("the uncollected dump gone from the spool", lambda: spool_entries(base) == [], timeout=30)
+    check("is not collected: [program " in d.text(), f"the log does not say why:\n{d.text()[-800:]}")
+    for _ in range(3):
+        crash(base, env_extra={"CRASHD_TAGS": "shop=eu"})
+    wait_for("three crashes counted", lambda: (json.loads(ctl("groups", "--json", "--dir", base))["groups"] or
+                                               [{"count": 0}])[0]["count"] == 3, timeout=60)
+    got = crashes(base)
+    check(all(os.path.basename(c["executable"]) != "crashme-off" for c in got), f"crashme-off was stored: {got}")
+    check(len(got) == 2, f"loop_keep = 1 stores the first and the latest, got {len(got)} crashes")
+    report = json.loads(ctl("show", "--json", "--dir", base, str(got[-1]["id"])))
+    check(report["tags"].get("team") == "payments" and report["tags"].get("shop") == "eu",
+          f"tags {report['tags']}")
+    text = ctl("show", "--dir", base, str(got[-1]["id"]))
+    check("tax_rate=[masked]" in text and "currency = " in text, f"the section's mask:\n{text[:1500]}")
+    dump = subprocess.run([A.crashd, "--config", conf, "--dump-config"], capture_output=True,
+                          text=True, env=clean_env())
+    section = dump.stdout.split("\n[program " + os.path.basename(A.program) + "]\n")[-1]
+    check("\ntags = team=payments,shop=from-config\n" in "\n" + section and "mask_names = tax_rate\n" in section,
+          f"--dump-config: {dump.stdout[-400:]}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
 def api(base, request):
     """One request line over api.sock, its one JSON answer (raw text)."""
     from testkit import api_request
@@ -806,6 +846,7 @@ def case_mask(tmp):
 
 
 CASES = {
+    "programs": case_programs,
     "notify-stuck": case_notify_stuck,
     "package": case_package,
     "fifo-reason": case_fifo_reason,

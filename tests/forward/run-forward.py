@@ -596,7 +596,35 @@ def case_crash_loop(tmp):
     print(f"OK: 505 crashes counted, 16 stored, {len(got)} events sent")
 
 
-CASES = {"crash-loop": case_crash_loop, "sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
+def case_program_dsn(tmp):
+    """Issue 12: a [program] section's own sentry_dsn, with no global one:
+    that program's crashes reach its project, the others' go nowhere."""
+    port = free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    conf = os.path.join(tmp, "crashd.conf")
+    with open(conf, "w") as f:
+        f.write(f"[program {os.path.basename(A.program)}]\nsentry_dsn = {dsn(port)}\n")
+    # (Daemon takes -o settings only; a section needs the file.)
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen([A.crashd, "--dir", base, "--config", conf, "-o", "log_level=debug", "-o", "http_listen="],
+                            stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    Daemon.started.append(proc)
+    wait_for("crashd's API", lambda: os.path.exists(os.path.join(base, "api.sock")), timeout=20)
+    crash(base)
+    crash(base, A.secrets)
+    wait_for("two stored", lambda: stored(base) == 2, timeout=60)
+    wait_for("the outbox empty", lambda: queued(base) == 0, timeout=30)
+    time.sleep(0.5)
+    got = sink.accepted()
+    check(len(got) == 1, f"expected one event (the section's program), got {len(got)}")
+    check("charge" in frames_vars(judge(sink, got[0])[2]), "the event is not crashme's")
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    log.close()
+
+
+CASES = {"program-dsn": case_program_dsn, "crash-loop": case_crash_loop, "sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
          "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed,
          "unmasked-store": case_unmasked_store, "upload": case_upload}
 
