@@ -18,6 +18,7 @@
 
 #include "creds.h"
 #include "job.h"
+#include "writer.h"
 #include "packages.h"
 #include "programs.h"
 #include "paths.h"
@@ -481,21 +482,6 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* state/dumps/UID-HASH-NAME, written as a temp file and renamed, synced
  * before the rename when asked: the database row that points at it is
  * committed only after this returns. The name is a function of the
@@ -511,7 +497,7 @@ static int store_file(struct job *j, const uint8_t *buf) {
         fd = openat(j->dumps_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return set_status(j, JOB_RETRY, -errno, "cannot create the stored dump: %m");
-        r = write_all(fd, buf, j->size);
+        r = proto_write_all(fd, buf, j->size);
         if (r == 0 && j->limits.sync && fdatasync(fd) < 0)
                 r = -errno;
         /* Stored dumps stay the crashed user's files, as in the spool. */

@@ -216,24 +216,26 @@ static void put_host(FILE *out, const struct proto_dump *d) {
                 fputs("null", out);
                 return;
         }
-        fputs("{\"hostname\":", out);
-        symb_json_string_or_null(out, h.hostname);
-        fputs(",\"machine_id\":", out);
-        symb_json_string_or_null(out, h.machine_id);
-        fputs(",\"boot_id\":", out);
-        symb_json_string_or_null(out, h.boot_id);
-        fputs(",\"kernel_release\":", out);
-        symb_json_string_or_null(out, h.kernel_release);
-        fputs(",\"kernel_version\":", out);
-        symb_json_string_or_null(out, h.kernel_version);
-        fputs(",\"cgroup\":", out);
-        symb_json_string_or_null(out, h.cgroup);
-        fputs(",\"systemd_unit\":", out);
-        symb_json_string_or_null(out, h.unit);
-        fputs(",\"systemd_slice\":", out);
-        symb_json_string_or_null(out, h.slice);
-        fputs(",\"systemd_user_unit\":", out);
-        symb_json_string_or_null(out, h.user_unit);
+        {
+                const struct {
+                        const char *key, *value;
+                } fields[] = {
+                        { "hostname", h.hostname },
+                        { "machine_id", h.machine_id },
+                        { "boot_id", h.boot_id },
+                        { "kernel_release", h.kernel_release },
+                        { "kernel_version", h.kernel_version },
+                        { "cgroup", h.cgroup },
+                        { "systemd_unit", h.unit },
+                        { "systemd_slice", h.slice },
+                        { "systemd_user_unit", h.user_unit },
+                };
+
+                for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                        fprintf(out, "%s\"%s\":", i ? "," : "{", fields[i].key);
+                        symb_json_string_or_null(out, fields[i].value);
+                }
+        }
         fputs(",\"container\":", out);
         if (h.container) {
                 fputs("{\"runtime\":", out);
