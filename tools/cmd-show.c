@@ -144,9 +144,7 @@ int cmd_show(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: show: unknown option or missing argument '%s'; "
-                                "see 'crashctl show --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("show", argv[optind - 1]);
                 }
         }
         r = target_find("show", &co, argc - optind, argv + optind, false, &t);
