@@ -39,11 +39,12 @@ NOINLINE void sequences() {
         std::vector<int> empty_vec, small{1, 2, 3}, big(250);
         std::vector<double> reserved;
         std::vector<std::string> words{"alpha", "beta", std::string(40, 'z')};
+        std::vector<std::vector<int>> nested{{1}, {2, 3}, {}};
         for (int i = 0; i < 250; i++)
                 big[i] = i * 3;
         reserved.reserve(10);
         reserved.push_back(1.5);
-        KEEP(empty_vec); KEEP(small); KEEP(big); KEEP(reserved); KEEP(words);
+        KEEP(empty_vec); KEEP(small); KEEP(big); KEEP(reserved); KEEP(words); KEEP(nested);
         strings();
 }
 
@@ -52,17 +53,26 @@ NOINLINE void owners() {
         std::unique_ptr<Part> up_null;
         std::shared_ptr<Part> sp = std::make_shared<Part>(Part{1, 2.5}), sp_empty, sp_copy = sp;
         std::shared_ptr<int> sp_new(new int(9));
-        std::weak_ptr<Part> wp = sp;
-        KEEP(up); KEEP(up_null); KEEP(sp); KEEP(sp_empty); KEEP(sp_copy); KEEP(sp_new); KEEP(wp);
+        std::weak_ptr<Part> wp = sp, expired;
+        {
+                auto gone = std::make_shared<Part>(Part{2, 0.5});
+                expired = gone;
+        }
+        KEEP(up); KEEP(up_null); KEEP(sp); KEEP(sp_empty); KEEP(sp_copy); KEEP(sp_new); KEEP(wp); KEEP(expired);
         sequences();
 }
 
 NOINLINE void trees() {
         std::map<int, int> by_id{{3, 30}, {1, 10}, {2, 20}}, empty_map;
         std::map<std::string, int> names{{"a", 1}, {"b", 2}};
+        std::map<int, std::vector<int>> lists{{1, {1, 2}}, {2, {}}};
+        std::multimap<int, int> mm{{1, 1}, {1, 2}, {0, 5}};
         std::set<int> ints{5, 1, 3};
+        std::multiset<std::string> ms{"x", "x", "a"};
         std::optional<int> none, some = 5;
-        KEEP(by_id); KEEP(empty_map); KEEP(names); KEEP(ints); KEEP(none); KEEP(some);
+        std::optional<std::string> opt_str = "maybe";
+        KEEP(by_id); KEEP(empty_map); KEEP(names); KEEP(lists); KEEP(mm); KEEP(ints); KEEP(ms);
+        KEEP(none); KEEP(some); KEEP(opt_str);
         owners();
 }
 
