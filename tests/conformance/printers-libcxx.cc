@@ -4,7 +4,8 @@
 // few frames, crashing deterministically. run-printers-libcxx.py builds
 // it with clang -stdlib=libc++ at -O0 and -O2 and compares the contents
 // of each value with lldb-14's libc++ formatters on the core of the same
-// crash.
+// crash. `printers-libcxx corrupt` breaks some containers first: the
+// report must say so and stop.
 #include <map>
 #include <memory>
 #include <optional>
@@ -76,7 +77,36 @@ NOINLINE void trees() {
         owners();
 }
 
-int main() {
+// The crafted corruptions of `printers-libcxx corrupt`, each in its own
+// local (libc++ ABI v1's layouts, x86-64).
+NOINLINE void corrupt() {
+        std::vector<int> backwards{1, 2, 3}, wild{1, 2};
+        std::string huge(300, 'h'), bad_short = "short";
+        std::map<int, int> cycle{{1, 1}, {2, 2}, {3, 3}};
+        std::shared_ptr<int> wild_count = std::make_shared<int>(1);
+        int **vec = reinterpret_cast<int **>(&backwards);
+        std::swap(vec[0], vec[1]);                     // __begin_ after __end_
+        // Elements at an address nothing maps.
+        reinterpret_cast<int **>(&wild)[0] = reinterpret_cast<int *>(0x10000);
+        reinterpret_cast<int **>(&wild)[1] = reinterpret_cast<int *>(0x10008);
+        reinterpret_cast<size_t *>(&huge)[1] = ~(size_t) 0 >> 1;   // __l.__size_
+        reinterpret_cast<unsigned char *>(&bad_short)[0] = 0xfe;  // short, 127 characters
+        // The leftmost node's __right_ to the root, whose __left_ it is:
+        // the successor of the leftmost is itself.
+        {
+                char *root = *reinterpret_cast<char **>(reinterpret_cast<char *>(&cycle) + 8);
+                char *leftmost = *reinterpret_cast<char **>(&cycle);
+                *reinterpret_cast<char **>(leftmost + 8) = root;
+        }
+        reinterpret_cast<void **>(&wild_count)[1] = reinterpret_cast<void *>(0x10000);   // __cntrl_
+        KEEP(backwards); KEEP(wild); KEEP(huge); KEEP(bad_short); KEEP(cycle); KEEP(wild_count);
+        crash();
+        reinterpret_cast<void **>(&wild_count)[1] = nullptr;
+}
+
+int main(int argc, char **argv) {
+        if (argc > 1 && std::string(argv[1]) == "corrupt")
+                corrupt();
         trees();
         return 0;
 }

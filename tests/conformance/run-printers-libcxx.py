@@ -4,7 +4,7 @@
 very same crash (meson suite 'conformance').
 
   run-printers-libcxx.py --source printers-libcxx.cc --opt O0|O2
-                         --dumper SO --crashctl EXE
+                         --dumper SO --crashctl EXE [--corrupt]
 
 1. Builds SOURCE with clang++ -stdlib=libc++ (C++17, -g,
    -fstandalone-debug) at that level.
@@ -21,6 +21,11 @@ very same crash (meson suite 'conformance').
 4. `crashctl symbolicate --raw` must print every one of them as the raw
    structure (libc++'s own member names), no printer text.
 
+With --corrupt the program breaks some containers before crashing (a
+vector whose end is before its start, a tree whose links cycle, strings
+longer than their buffers, elements and a control block nothing maps):
+each must print its mark, in bounded time and size.
+
 Prints a table; fails on any difference. Exit status: 0 pass, 1 fail,
 77 skip (no lldb-14, no libc++, or core_pattern cannot be changed).
 """
@@ -34,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
@@ -365,6 +371,41 @@ def equal(kind, ours, theirs):
     return ours == theirs
 
 
+# What each corrupt value of `printers-libcxx corrupt` must say.
+CORRUPT_MARKS = {
+    'backwards': 'std::vector of length -3, capacity 0 = {<error: a corrupt std::vector: its end is before its start>}',
+    'wild': '= {<unavailable>}',
+    'huge': '<error: a corrupt std::string: length 9223372036854775807, capacity 303>',
+    'bad_short': '<error: a corrupt std::string: length 127, capacity 22>',
+    'cycle': "std::map with 3 elements = {[1] = 1, <error: the tree's links go round in a cycle>}",
+    'wild_count': 'std::shared_ptr<int> (use count <unavailable>, weak count <unavailable>) = {get() = 0x',
+}
+
+
+def corrupt(a, work, exe):
+    dump, _ = conformance.crash(exe, 'segv', a.dumper, work, 'a', 0, args=['corrupt'])
+    cmd = [a.crashctl, 'symbolicate', '--format', 'json', '--no-mask', dump]
+    t0 = time.monotonic()
+    s = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    took = time.monotonic() - t0
+    if s.returncode != 0:
+        raise RuntimeError('%s failed (%d): %s' % (' '.join(cmd), s.returncode, s.stderr.decode()))
+    values = {}
+    for f in json.loads(s.stdout)['threads'][0]['frames']:
+        if f.get('function') == 'corrupt':
+            for v in f.get('vars') or []:
+                values[v['name']] = v.get('value')
+    failures = []
+    for name, mark in CORRUPT_MARKS.items():
+        got = values.get(name)
+        print('%-10s %s' % (name, got))
+        if got is None or mark not in got:
+            failures.append('%s: %r does not say %r' % (name, got, mark))
+    if took > 30 or len(s.stdout) > 4 << 20:
+        failures.append('corrupt containers cost %.1f s and %d bytes' % (took, len(s.stdout)))
+    return failures
+
+
 def show(c):
     t = repr(c)
     return t if len(t) < 100 else t[:97] + '...'
@@ -372,6 +413,8 @@ def show(c):
 
 def run(a, work):
     exe = build(a, work)
+    if a.corrupt:
+        return corrupt(a, work, exe)
     with core_pattern_set(os.path.join(work, 'core.%p')):
         dump, pid = conformance.crash(exe, 'segv', a.dumper, work, 'a', -1)
     core = os.path.join(work, 'core.%d' % pid)
@@ -444,6 +487,7 @@ def main():
     p.add_argument('--opt', required=True)
     p.add_argument('--dumper', required=True)
     p.add_argument('--crashctl', required=True)
+    p.add_argument('--corrupt', action='store_true')
     a = p.parse_args()
     a.dumper, a.crashctl, a.source = (os.path.abspath(x) for x in (a.dumper, a.crashctl, a.source))
     if not shutil.which(LLDB) or not shutil.which('clang++'):
