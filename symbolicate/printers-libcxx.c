@@ -209,6 +209,37 @@ static void shared_ptr_children(struct lv *x, struct kids *k) {
         kids_end(k, true);
 }
 
+/* The type a typedef member of struct t (or of a base: list's in
+ * __list_imp) names, peeled. */
+static bool member_typedef(Dwarf_Die *t, const char *name, Dwarf_Die *ret, int depth) {
+        Dwarf_Die c, b;
+        uint64_t off;
+
+        if (depth > 8 || dwarf_child(t, &c) != 0)
+                return false;
+        do {
+                const char *n = dwarf_diename(&c);
+
+                if (dwarf_tag(&c) == DW_TAG_typedef && n && strcmp(n, name) == 0)
+                        return pv_peel(&c, ret);
+        } while (dwarf_siblingof(&c, &c) == 0);
+        dwarf_child(t, &c);
+        do {
+                if (pv_base(&c, &b, &off) && pv_peel(&b, &b) && member_typedef(&b, name, ret, depth + 1))
+                        return true;
+        } while (dwarf_siblingof(&c, &c) == 0);
+        return false;
+}
+
+/* The node type of a node-based container: what the typedef
+ * __node_pointer of struct t points to. */
+static bool node_type(Dwarf_Die *t, Dwarf_Die *ret) {
+        Dwarf_Die np;
+
+        return member_typedef(t, "__node_pointer", &np, 0) && dwarf_tag(&np) == DW_TAG_pointer_type &&
+               pv_die_type(&np, ret) && pv_peel(ret, ret);
+}
+
 /* ---- std::map, std::set and their multi forms (__tree) ---- */
 
 /* __tree_: __begin_node_ (the leftmost node, or the end node), __pair1_
@@ -223,27 +254,12 @@ struct tree {
         uint64_t parent_off, left_off, right_off, value_off;
 };
 
-/* The type a typedef member of struct t names, peeled. */
-static bool member_typedef(Dwarf_Die *t, const char *name, Dwarf_Die *ret) {
-        Dwarf_Die c;
-
-        if (dwarf_child(t, &c) != 0)
-                return false;
-        do {
-                const char *n = dwarf_diename(&c);
-
-                if (dwarf_tag(&c) == DW_TAG_typedef && n && strcmp(n, name) == 0)
-                        return pv_peel(&c, ret);
-        } while (dwarf_siblingof(&c, &c) == 0);
-        return false;
-}
 
 static bool tree_read(struct lv *x, struct tree *t) {
-        Dwarf_Die tt, np, node, m;
+        Dwarf_Die tt, node, m;
         uint64_t toff, eoff;
 
-        if (!lv_member(x, "__tree_", &tt, &toff) || !pv_peel(&tt, &tt) || !member_typedef(&tt, "__node_pointer", &np) ||
-            dwarf_tag(&np) != DW_TAG_pointer_type || !pv_die_type(&np, &node) || !pv_peel(&node, &node) ||
+        if (!lv_member(x, "__tree_", &tt, &toff) || !pv_peel(&tt, &tt) || !node_type(&tt, &node) ||
             !pv_member(x->p, &node, "__value_", &t->value, &t->value_off) ||
             !pv_member(x->p, &node, "__parent_", &m, &t->parent_off) ||
             !pv_member(x->p, &node, "__left_", &m, &t->left_off) ||
@@ -382,6 +398,184 @@ static void set_children(struct lv *x, struct kids *k) {
         tree_walk(x, k, false);
 }
 
+/* ---- std::list ---- */
+
+/* __end_ (a __list_node_base {__prev_, __next_} inside the object, where
+ * the walk ends) and __size_alloc_ (the size and the allocator), in
+ * __list_imp; the node type is __list_imp's __node_pointer's:
+ * __list_node<T, void*>, the value in __value_. */
+struct linked {
+        Dwarf_Die value;
+        uint64_t head, first, count, next_off, value_off;
+};
+
+static bool list_read(struct lv *x, struct linked *l) {
+        Dwarf_Die node, m;
+        uint64_t hoff;
+
+        if (!node_type(&x->t, &node) || !pv_member(x->p, &node, "__value_", &l->value, &l->value_off) ||
+            !pv_member(x->p, &node, "__next_", &m, &l->next_off) || !lv_member(x, "__end_", &m, &hoff) ||
+            !lv_u64(x, "__end_.__next_", &l->first) || !lv_u64(x, "__size_alloc_.__value_", &l->count) ||
+            !x->v->has_addr)
+                return false;
+        l->head = x->v->addr + x->off + hoff;
+        return true;
+}
+
+static bool list_to_string(struct lv *x, bool *none) {
+        struct linked l;
+
+        (void) none;
+        if (!list_read(x, &l))
+                return false;
+        pv_printf(x->p, "%s%s", l.first == l.head ? "empty " : "", x->name);
+        return true;
+}
+
+static void list_children(struct lv *x, struct kids *k) {
+        struct linked l;
+        struct seen seen = { 0 };
+        uint64_t node;
+        char label[32];
+
+        if (!list_read(x, &l))
+                return;
+        for (node = l.first;;) {
+                if (!kids_room(k)) {
+                        kids_end(k, false);
+                        goto out;
+                }
+                if (node == l.head)
+                        break;
+                snprintf(label, sizeof label, "[%u]", k->i);
+                if (seen_before(&seen, node)) {
+                        kid_error(k, label, "<error: the list's links go round in a cycle>");
+                        break;
+                }
+                if (!kid_open(k, label))
+                        goto out;
+                if (!kid_value_at(k, &l.value, node + l.value_off)) {
+                        k->i++;
+                        break;
+                }
+                kid_close(k);
+                if (!read_ptr(x, node + l.next_off, &node)) {
+                        snprintf(label, sizeof label, "[%u]", k->i);
+                        kid_error(k, label, "<unavailable>");
+                        break;
+                }
+        }
+        kids_end(k, true);
+out:
+        free(seen.a);
+}
+
+/* ---- std::unordered_* (__hash_table) ---- */
+
+/* __table_: __p1_'s __value_ is the list's head (a __hash_node_base
+ * whose __next_ is the first node), __p2_'s the size; the node type is
+ * __hash_table's __node_pointer's: __hash_node<V, void*> {__next_,
+ * __hash_, __value_}; a map's V is a __hash_value_type holding the pair
+ * in __cc. The walk follows the one list, as the iterators do. */
+struct hash {
+        Dwarf_Die value;
+        uint64_t count, first, next_off, value_off;
+};
+
+static bool hash_read(struct lv *x, struct hash *h) {
+        Dwarf_Die ht, node, m;
+        uint64_t hoff;
+
+        return lv_member(x, "__table_", &ht, &hoff) && pv_peel(&ht, &ht) && node_type(&ht, &node) &&
+               pv_member(x->p, &node, "__value_", &h->value, &h->value_off) &&
+               pv_member(x->p, &node, "__next_", &m, &h->next_off) &&
+               lv_u64(x, "__table_.__p2_.__value_", &h->count) && lv_u64(x, "__table_.__p1_.__value_.__next_", &h->first);
+}
+
+static bool hash_to_string(struct lv *x, bool *none) {
+        struct hash h;
+        char buf[32];
+
+        (void) none;
+        if (!hash_read(x, &h))
+                return false;
+        pv_printf(x->p, "%s with %s", x->name, elements(h.count, buf, sizeof buf));
+        return true;
+}
+
+static void hash_walk(struct lv *x, struct kids *k, bool is_map) {
+        struct hash h;
+        Dwarf_Die ktype, vtype, pair;
+        uint64_t koff = 0, voff = 0, node;
+        struct seen seen = { 0 };
+        char label[32];
+
+        if (!hash_read(x, &h))
+                return;
+        if (is_map) {
+                uint64_t first, second;
+
+                if (!pv_member(x->p, &h.value, "__cc", &pair, &koff) || !pv_member(x->p, &pair, "first", &ktype, &first) ||
+                    !pv_member(x->p, &pair, "second", &vtype, &second)) {
+                        kid_error(k, "", "<error: a map whose values are not pairs>");
+                        kids_end(k, true);
+                        return;
+                }
+                voff = koff + second;
+                koff += first;
+        }
+        for (node = h.first; node;) {
+                if (!kids_room(k)) {
+                        kids_end(k, false);
+                        goto out;
+                }
+                snprintf(label, sizeof label, "[%u]", k->i);
+                if (seen_before(&seen, node)) {
+                        kid_error(k, label, "<error: the hash table's links go round in a cycle>");
+                        break;
+                }
+                if (!kid_open(k, label))
+                        goto out;
+                if (is_map) {
+                        if (!kid_value_at(k, &ktype, node + h.value_off + koff)) {
+                                k->i++;
+                                break;
+                        }
+                        kid_close(k);
+                        if (!kids_room(k)) {
+                                kids_end(k, false);
+                                goto out;
+                        }
+                        if (!kid_open(k, ""))
+                                goto out;
+                        if (!kid_value_at(k, &vtype, node + h.value_off + voff)) {
+                                k->i++;
+                                break;
+                        }
+                } else if (!kid_value_at(k, &h.value, node + h.value_off)) {
+                        k->i++;
+                        break;
+                }
+                kid_close(k);
+                if (!read_ptr(x, node + h.next_off, &node)) {
+                        snprintf(label, sizeof label, "[%u]", k->i);
+                        kid_error(k, label, "<unavailable>");
+                        break;
+                }
+        }
+        kids_end(k, true);
+out:
+        free(seen.a);
+}
+
+static void umap_children(struct lv *x, struct kids *k) {
+        hash_walk(x, k, true);
+}
+
+static void uset_children(struct lv *x, struct kids *k) {
+        hash_walk(x, k, false);
+}
+
 /* ---- std::optional ---- */
 
 /* __engaged_ and __val_ (in an anonymous union with __null_state_), in
@@ -425,6 +619,11 @@ const struct lib_printer libcxx_printers[] = {
         { "std::__1::multimap", tree_to_string, map_children, HINT_MAP, "std::multimap", false },
         { "std::__1::set", tree_to_string, set_children, HINT_NONE, "std::set", false },
         { "std::__1::multiset", tree_to_string, set_children, HINT_NONE, "std::multiset", false },
+        { "std::__1::list", list_to_string, list_children, HINT_NONE, "std::list", false },
+        { "std::__1::unordered_map", hash_to_string, umap_children, HINT_MAP, "std::unordered_map", false },
+        { "std::__1::unordered_multimap", hash_to_string, umap_children, HINT_MAP, "std::unordered_multimap", false },
+        { "std::__1::unordered_set", hash_to_string, uset_children, HINT_NONE, "std::unordered_set", false },
+        { "std::__1::unordered_multiset", hash_to_string, uset_children, HINT_NONE, "std::unordered_multiset", false },
         { "std::__1::optional", optional_to_string, optional_children, HINT_NONE, "std::optional", true },
 };
 

@@ -6,11 +6,14 @@
 // of each value with lldb-14's libc++ formatters on the core of the same
 // crash. `printers-libcxx corrupt` breaks some containers first: the
 // report must say so and stop.
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #define NOINLINE __attribute__((noinline))
@@ -41,11 +44,14 @@ NOINLINE void sequences() {
         std::vector<double> reserved;
         std::vector<std::string> words{"alpha", "beta", std::string(40, 'z')};
         std::vector<std::vector<int>> nested{{1}, {2, 3}, {}};
+        std::list<int> empty_list, ints{1, 2, 3};
+        std::list<std::string> words_list{"alpha", "beta"};
         for (int i = 0; i < 250; i++)
                 big[i] = i * 3;
         reserved.reserve(10);
         reserved.push_back(1.5);
         KEEP(empty_vec); KEEP(small); KEEP(big); KEEP(reserved); KEEP(words); KEEP(nested);
+        KEEP(empty_list); KEEP(ints); KEEP(words_list);
         strings();
 }
 
@@ -72,8 +78,14 @@ NOINLINE void trees() {
         std::multiset<std::string> ms{"x", "x", "a"};
         std::optional<int> none, some = 5;
         std::optional<std::string> opt_str = "maybe";
+        std::unordered_map<std::string, int> um{{"k", 1}, {"l", 2}}, empty_um;
+        std::unordered_map<int, std::vector<int>> umv{{7, {7, 7}}};
+        std::unordered_multimap<int, int> umm{{1, 1}, {1, 2}};
+        std::unordered_set<int> us{9, 10};
+        std::unordered_multiset<std::string> ums{"x", "x"};
         KEEP(by_id); KEEP(empty_map); KEEP(names); KEEP(lists); KEEP(mm); KEEP(ints); KEEP(ms);
         KEEP(none); KEEP(some); KEEP(opt_str);
+        KEEP(um); KEEP(empty_um); KEEP(umv); KEEP(umm); KEEP(us); KEEP(ums);
         owners();
 }
 
@@ -84,6 +96,8 @@ NOINLINE void corrupt() {
         std::string huge(300, 'h'), bad_short = "short";
         std::map<int, int> cycle{{1, 1}, {2, 2}, {3, 3}};
         std::shared_ptr<int> wild_count = std::make_shared<int>(1);
+        std::list<int> loop{1, 2, 3};
+        std::unordered_set<int> hcycle{1, 2};
         int **vec = reinterpret_cast<int **>(&backwards);
         std::swap(vec[0], vec[1]);                     // __begin_ after __end_
         // Elements at an address nothing maps.
@@ -99,7 +113,21 @@ NOINLINE void corrupt() {
                 *reinterpret_cast<char **>(leftmost + 8) = root;
         }
         reinterpret_cast<void **>(&wild_count)[1] = reinterpret_cast<void *>(0x10000);   // __cntrl_
-        KEEP(backwards); KEEP(wild); KEEP(huge); KEEP(bad_short); KEEP(cycle); KEEP(wild_count);
+        // The last node's __next_ back to the second.
+        {
+                char *first = reinterpret_cast<char **>(&loop)[1];
+                char *second = reinterpret_cast<char **>(first)[1];
+                char *third = reinterpret_cast<char **>(second)[1];
+                reinterpret_cast<char **>(third)[1] = second;
+        }
+        // The first node's __next_ to itself (after __bucket_list_, a
+        // pointer and a size, __p1_'s __next_).
+        {
+                char *first = reinterpret_cast<char **>(&hcycle)[2];
+                reinterpret_cast<char **>(first)[0] = first;
+        }
+        KEEP(backwards); KEEP(wild); KEEP(huge); KEEP(bad_short); KEEP(cycle); KEEP(wild_count); KEEP(loop);
+        KEEP(hcycle);
         crash();
         reinterpret_cast<void **>(&wild_count)[1] = nullptr;
 }

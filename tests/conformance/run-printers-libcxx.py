@@ -23,7 +23,8 @@ very same crash (meson suite 'conformance').
 
 With --corrupt the program breaks some containers before crashing (a
 vector whose end is before its start, a tree whose links cycle, strings
-longer than their buffers, elements and a control block nothing maps):
+longer than their buffers, a list and a hash table whose links cycle,
+elements and a control block nothing maps):
 each must print its mark, in bounded time and size.
 
 Prints a table; fails on any difference. Exit status: 0 pass, 1 fail,
@@ -174,6 +175,10 @@ def lldb_scalar(node):
         return ('seq', int(s[5:].split()[0]), [lldb_scalar(k) for _, k in node.kids])
     if s.startswith('Has Value='):
         return lldb_optional(node)
+    if [lab for lab, _ in node.kids] == ['__cc']:
+        # An unordered map's element: the pair inside libc++'s
+        # __hash_value_type.
+        return lldb_scalar(node.kids[0][1])
     if node.kids and [lab for lab, _ in node.kids] == ['first', 'second']:
         return (lldb_scalar(node.kids[0][1]), lldb_scalar(node.kids[1][1]))
     m = re.match(r'\(first = (.*), second = (.*)\)$', s)
@@ -199,7 +204,7 @@ def lldb_canon(kind, node):
     s = node.summary
     if kind == 'string':
         return ('str', c_string(s))
-    if kind in ('vector', 'set', 'map'):
+    if kind in ('vector', 'set', 'map', 'list'):
         m = re.match(r'size=(\d+)', s)
         if not m:
             raise Bad('no size in %r' % s)
@@ -305,7 +310,7 @@ def our_seq(s, m, pairs=False, labels=False):
             elems.append(our_scalar(re.match(r'\[\d+\] = (.*)$', it).group(1)))
         else:
             elems.append(our_scalar(it))
-    return ('seq', int(m.group(1)), elems, cut)
+    return ('seq', int(m.group(1)) if m.group(1) else None, elems, cut)
 
 
 def our_optional(s):
@@ -325,9 +330,13 @@ def our_canon(kind, s):
     if kind == 'vector':
         return our_seq(s, re.match(r'std::vector of length (\d+), capacity (\d+)', s))
     if kind == 'map':
-        return our_seq(s, re.match(r'std::(?:multi)?map with (\d+) elements?', s), pairs=True)
+        return our_seq(s, re.match(r'std::(?:unordered_)?(?:multi)?map with (\d+) elements?', s), pairs=True)
     if kind == 'set':
-        return our_seq(s, re.match(r'std::(?:multi)?set with (\d+) elements?', s), labels=True)
+        return our_seq(s, re.match(r'std::(?:unordered_)?(?:multi)?set with (\d+) elements?', s), labels=True)
+    if kind == 'list':
+        # gdb's list printer shows no size: the elements' count is it.
+        seq = our_seq(s, re.match(r'(?:empty )?std::list()', s), labels=True)
+        return ('seq', len(seq[2]), seq[2], seq[3])
     if kind == 'unique_ptr':
         return ('ptr', int(re.search(r'\{get\(\) = (0x[0-9a-f]+)', s).group(1), 16))
     if kind in ('shared_ptr', 'weak_ptr'):
@@ -347,7 +356,9 @@ def our_canon(kind, s):
 KINDS = [('std::__1::basic_string<', 'string'), ('std::__1::string', 'string'), ('std::__1::vector<', 'vector'), ('std::__1::map<', 'map'),
          ('std::__1::multimap<', 'map'), ('std::__1::set<', 'set'), ('std::__1::multiset<', 'set'),
          ('std::__1::unique_ptr<', 'unique_ptr'), ('std::__1::shared_ptr<', 'shared_ptr'),
-         ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional')]
+         ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional'), ('std::__1::list<', 'list'),
+         ('std::__1::unordered_map<', 'map'), ('std::__1::unordered_multimap<', 'map'),
+         ('std::__1::unordered_set<', 'set'), ('std::__1::unordered_multiset<', 'set')]
 
 
 def kind_of(type_name):
@@ -379,6 +390,8 @@ CORRUPT_MARKS = {
     'bad_short': '<error: a corrupt std::string: length 127, capacity 22>',
     'cycle': "std::map with 3 elements = {[1] = 1, <error: the tree's links go round in a cycle>}",
     'wild_count': 'std::shared_ptr<int> (use count <unavailable>, weak count <unavailable>) = {get() = 0x',
+    'loop': "std::list = {[0] = 1, [1] = 2, [2] = 3, [3] = <error: the list's links go round in a cycle>}",
+    'hcycle': "[1] = <error: the hash table's links go round in a cycle>}",
 }
 
 
