@@ -398,15 +398,15 @@ static void set_children(struct lv *x, struct kids *k) {
         tree_walk(x, k, false);
 }
 
-/* ---- std::list ---- */
+/* ---- std::list, std::forward_list ---- */
 
-/* __end_ (a __list_node_base {__prev_, __next_} inside the object, where
- * the walk ends) and __size_alloc_ (the size and the allocator), in
- * __list_imp; the node type is __list_imp's __node_pointer's:
+/* std::list: __end_ (a __list_node_base {__prev_, __next_} inside the
+ * object, where the walk ends), in __list_imp; the node type is __list_imp's __node_pointer's:
  * __list_node<T, void*>, the value in __value_. */
 struct linked {
         Dwarf_Die value;
-        uint64_t head, first, count, next_off, value_off;
+        uint64_t head;                  /* the address that ends the walk */
+        uint64_t first, next_off, value_off;
 };
 
 static bool list_read(struct lv *x, struct linked *l) {
@@ -415,30 +415,44 @@ static bool list_read(struct lv *x, struct linked *l) {
 
         if (!node_type(&x->t, &node) || !pv_member(x->p, &node, "__value_", &l->value, &l->value_off) ||
             !pv_member(x->p, &node, "__next_", &m, &l->next_off) || !lv_member(x, "__end_", &m, &hoff) ||
-            !lv_u64(x, "__end_.__next_", &l->first) || !lv_u64(x, "__size_alloc_.__value_", &l->count) ||
-            !x->v->has_addr)
+            !lv_u64(x, "__end_.__next_", &l->first) || !x->v->has_addr)
                 return false;
         l->head = x->v->addr + x->off + hoff;
         return true;
 }
 
-static bool list_to_string(struct lv *x, bool *none) {
+/* std::forward_list: __before_begin_ (a __compressed_pair whose
+ * __value_ is a __forward_begin_node: its __next_ is the first node, 0
+ * ends the list); the node type is what its typedef __node_allocator
+ * allocates: __forward_list_node<T, void*> {__next_, __value_}. */
+static bool fwd_list_read(struct lv *x, struct linked *l) {
+        Dwarf_Die alloc, node, m;
+
+        if (!member_typedef(&x->t, "__node_allocator", &alloc, 0) ||
+            pv_template_arg(&alloc, 0, &node, NULL) != PV_TARG_TYPE || !pv_peel(&node, &node) ||
+            !pv_member(x->p, &node, "__value_", &l->value, &l->value_off) ||
+            !pv_member(x->p, &node, "__next_", &m, &l->next_off) || !lv_u64(x, "__before_begin_.__value_.__next_", &l->first))
+                return false;
+        l->head = 0;
+        return true;
+}
+
+static bool linked_to_string(struct lv *x, bool (*read)(struct lv *x, struct linked *l)) {
         struct linked l;
 
-        (void) none;
-        if (!list_read(x, &l))
+        if (!read(x, &l))
                 return false;
         pv_printf(x->p, "%s%s", l.first == l.head ? "empty " : "", x->name);
         return true;
 }
 
-static void list_children(struct lv *x, struct kids *k) {
+static void linked_children(struct lv *x, struct kids *k, bool (*read)(struct lv *x, struct linked *l)) {
         struct linked l;
         struct seen seen = { 0 };
         uint64_t node;
         char label[32];
 
-        if (!list_read(x, &l))
+        if (!read(x, &l))
                 return;
         for (node = l.first;;) {
                 if (!kids_room(k)) {
@@ -468,6 +482,24 @@ static void list_children(struct lv *x, struct kids *k) {
         kids_end(k, true);
 out:
         free(seen.a);
+}
+
+static bool list_to_string(struct lv *x, bool *none) {
+        (void) none;
+        return linked_to_string(x, list_read);
+}
+
+static void list_children(struct lv *x, struct kids *k) {
+        linked_children(x, k, list_read);
+}
+
+static bool fwd_list_to_string(struct lv *x, bool *none) {
+        (void) none;
+        return linked_to_string(x, fwd_list_read);
+}
+
+static void fwd_list_children(struct lv *x, struct kids *k) {
+        linked_children(x, k, fwd_list_read);
 }
 
 /* ---- std::unordered_* (__hash_table) ---- */
@@ -620,6 +652,7 @@ const struct lib_printer libcxx_printers[] = {
         { "std::__1::set", tree_to_string, set_children, HINT_NONE, "std::set", false },
         { "std::__1::multiset", tree_to_string, set_children, HINT_NONE, "std::multiset", false },
         { "std::__1::list", list_to_string, list_children, HINT_NONE, "std::list", false },
+        { "std::__1::forward_list", fwd_list_to_string, fwd_list_children, HINT_NONE, "std::forward_list", false },
         { "std::__1::unordered_map", hash_to_string, umap_children, HINT_MAP, "std::unordered_map", false },
         { "std::__1::unordered_multimap", hash_to_string, umap_children, HINT_MAP, "std::unordered_multimap", false },
         { "std::__1::unordered_set", hash_to_string, uset_children, HINT_NONE, "std::unordered_set", false },

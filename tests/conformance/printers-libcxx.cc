@@ -6,6 +6,7 @@
 // of each value with lldb-14's libc++ formatters on the core of the same
 // crash. `printers-libcxx corrupt` breaks some containers first: the
 // report must say so and stop.
+#include <forward_list>
 #include <list>
 #include <map>
 #include <memory>
@@ -46,12 +47,14 @@ NOINLINE void sequences() {
         std::vector<std::vector<int>> nested{{1}, {2, 3}, {}};
         std::list<int> empty_list, ints{1, 2, 3};
         std::list<std::string> words_list{"alpha", "beta"};
+        std::forward_list<long> fl{5, 6, 7};
+        std::forward_list<int> empty_fl;
         for (int i = 0; i < 250; i++)
                 big[i] = i * 3;
         reserved.reserve(10);
         reserved.push_back(1.5);
         KEEP(empty_vec); KEEP(small); KEEP(big); KEEP(reserved); KEEP(words); KEEP(nested);
-        KEEP(empty_list); KEEP(ints); KEEP(words_list);
+        KEEP(empty_list); KEEP(ints); KEEP(words_list); KEEP(fl); KEEP(empty_fl);
         strings();
 }
 

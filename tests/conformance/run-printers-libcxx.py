@@ -335,7 +335,7 @@ def our_canon(kind, s):
         return our_seq(s, re.match(r'std::(?:unordered_)?(?:multi)?set with (\d+) elements?', s), labels=True)
     if kind == 'list':
         # gdb's list printer shows no size: the elements' count is it.
-        seq = our_seq(s, re.match(r'(?:empty )?std::list()', s), labels=True)
+        seq = our_seq(s, re.match(r'(?:empty )?std::(?:forward_)?list()', s), labels=True)
         return ('seq', len(seq[2]), seq[2], seq[3])
     if kind == 'unique_ptr':
         return ('ptr', int(re.search(r'\{get\(\) = (0x[0-9a-f]+)', s).group(1), 16))
@@ -357,6 +357,7 @@ KINDS = [('std::__1::basic_string<', 'string'), ('std::__1::string', 'string'), 
          ('std::__1::multimap<', 'map'), ('std::__1::set<', 'set'), ('std::__1::multiset<', 'set'),
          ('std::__1::unique_ptr<', 'unique_ptr'), ('std::__1::shared_ptr<', 'shared_ptr'),
          ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional'), ('std::__1::list<', 'list'),
+         ('std::__1::forward_list<', 'list'),
          ('std::__1::unordered_map<', 'map'), ('std::__1::unordered_multimap<', 'map'),
          ('std::__1::unordered_set<', 'set'), ('std::__1::unordered_multiset<', 'set')]
 
