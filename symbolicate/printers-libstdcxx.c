@@ -408,6 +408,10 @@ char *recognize(Dwarf_Die *type) {
                   "std::u16string" },
                 { "std::__cxx11::basic_string<char32_t, std::char_traits<char32_t>, std::allocator<char32_t> >",
                   "std::u32string" },
+                /* libc++'s (printers-libcxx.c), as the same type printers would name them. */
+                { "std::__1::basic_string<char, std::__1::char_traits<char>, std::__1::allocator<char> >", "std::string" },
+                { "std::__1::basic_string<wchar_t, std::__1::char_traits<wchar_t>, std::__1::allocator<wchar_t> >",
+                  "std::wstring" },
                 { "std::basic_string_view<char, std::char_traits<char> >", "std::string_view" },
                 { "std::basic_string_view<wchar_t, std::char_traits<wchar_t> >", "std::wstring_view" },
         };
