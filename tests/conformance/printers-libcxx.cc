@@ -36,7 +36,8 @@ NOINLINE void crash() {
 // long (on the heap), with a NUL inside.
 NOINLINE void strings() {
         std::string empty, sso = "hello", full22(22, 's'), heap(300, 'y'), nul("a\0b", 3);
-        KEEP(empty); KEEP(sso); KEEP(full22); KEEP(heap); KEEP(nul);
+        std::wstring wide = L"wide", wide_long(30, L'w');
+        KEEP(empty); KEEP(sso); KEEP(full22); KEEP(heap); KEEP(nul); KEEP(wide); KEEP(wide_long);
         crash();
 }
 

@@ -135,6 +135,8 @@ def parse_lldb_vars(text):
 
 def c_string(s):
     """The characters of a C string literal (lldb's or gdb's escapes)."""
+    if s[:1] in ('L', 'u', 'U'):
+        s = s[1:]
     if len(s) < 2 or s[0] != '"' or s[-1] != '"':
         raise Bad('not a string: %r' % s)
     s, out, i = s[1:-1], [], 0
@@ -262,7 +264,7 @@ def gdb_string(s):
         s = s[:-3]
     out = []
     for part in split_top(s):
-        m = re.match(r"'(.+)' <repeats (\d+) times>$", part)
+        m = re.match(r"[LuU]?'(.+)' <repeats (\d+) times>$", part)
         if m:
             out.append(c_string('"' + m.group(1).replace('"', '\\"') + '"') * int(m.group(2)))
         else:
@@ -281,7 +283,7 @@ def braces(s):
 
 
 def our_scalar(s):
-    if s.startswith('"') or re.match(r"'.+' <repeats \d+ times>", s):
+    if re.match(r'[LuU]?"', s) or re.match(r"[LuU]?'.+' <repeats \d+ times>", s):
         return gdb_string(s)[0]
     if re.match(r'0x[0-9a-f]+$', s):
         return int(s, 16)
@@ -353,7 +355,7 @@ def our_canon(kind, s):
     raise Bad('kind %s' % kind)
 
 
-KINDS = [('std::__1::basic_string<', 'string'), ('std::__1::string', 'string'), ('std::__1::vector<', 'vector'), ('std::__1::map<', 'map'),
+KINDS = [('std::__1::basic_string<', 'string'), ('std::__1::string', 'string'), ('std::__1::wstring', 'string'), ('std::__1::vector<', 'vector'), ('std::__1::map<', 'map'),
          ('std::__1::multimap<', 'map'), ('std::__1::set<', 'set'), ('std::__1::multiset<', 'set'),
          ('std::__1::unique_ptr<', 'unique_ptr'), ('std::__1::shared_ptr<', 'shared_ptr'),
          ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional'), ('std::__1::list<', 'list'),
