@@ -39,16 +39,17 @@
  * __cap_ is its allocation with the bit set (capacity one less). */
 static bool string_to_string(struct lv *x, bool *none) {
         Dwarf_Die ctype, stype, t;
-        uint64_t flag, capoff, soff, len, cap, ptr;
+        uint64_t flag, roff, capoff, soff, len, cap, ptr;
         int64_t w, n;
 
         (void) none;
-        if (!lv_member(x, "__r_.__value_.__l.__cap_", &t, &capoff) ||
+        if (!lv_member(x, "__r_.__value_", &t, &roff) || !lv_member(x, "__r_.__value_.__l.__cap_", &t, &capoff) ||
             !lv_member(x, "__r_.__value_.__s.__data_", &stype, &soff) ||
-            !member_pointee(x, "__r_.__value_.__l.__data_", &ctype) || !lv_member(x, "__r_.__value_", &t, &flag))
+            !member_pointee(x, "__r_.__value_.__l.__data_", &ctype))
                 return false;
-        /* The long form's capacity must come first: the default layout. */
-        if (capoff != flag)
+        /* The long form's capacity must come first: the default layout
+         * (the alternate one starts with the pointer). */
+        if (capoff != roff)
                 return false;
         if (!lv_u64(x, "__r_.__value_.__s.__size_", &flag) || (w = pv_type_size(x->p, &ctype)) <= 0)
                 return false;
