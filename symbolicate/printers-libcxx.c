@@ -640,6 +640,72 @@ static void optional_children(struct lv *x, struct kids *k) {
         single_children(x, k, optional_read);
 }
 
+/* ---- std::variant ---- */
+
+/* __impl (a __variant_detail::__impl, down its bases to __base): __index
+ * (narrow, all ones when valueless: variant_npos) and __data, a
+ * recursive __union whose __head (an __alt) holds alternative 0 in
+ * __value and whose __tail the others. */
+static bool variant_read(struct lv *x, struct single *s) {
+        Dwarf_Die a, u, m;
+        uint64_t index, off, o;
+        size_t len = 16;
+        unsigned n;
+        char *names[64];
+
+        memset(s, 0, sizeof *s);
+        if (!lv_u64(x, "__impl.__index", &index) || !lv_member(x, "__impl.__data", &u, &off))
+                return false;
+        for (n = 0; n < 64 && pv_template_arg(&x->t, n, &a, NULL) == PV_TARG_TYPE; n++) {
+                if (!(names[n] = recognize(&a))) {
+                        while (n--)
+                                free(names[n]);
+                        return false;
+                }
+                len += strlen(names[n]) + 2;
+        }
+        s->engaged = index < n;
+        if (s->engaged) {
+                for (uint64_t i = 0; i < index; i++) {
+                        if (!pv_member(x->p, &u, "__tail", &u, &o))
+                                goto fail;
+                        off += o;
+                }
+                if (!pv_member(x->p, &u, "__head", &m, &o))
+                        goto fail;
+                off += o;
+                if (!pv_member(x->p, &m, "__value", &s->type, &o))
+                        goto fail;
+                off += o;
+        }
+        s->typename = malloc(len + strlen(x->name));
+        if (s->typename) {
+                strcpy(s->typename, x->name);
+                strcat(s->typename, "<");
+                for (unsigned i = 0; i < n; i++) {
+                        if (i)
+                                strcat(s->typename, ", ");
+                        strcat(s->typename, names[i]);
+                }
+                strcat(s->typename, ">");
+        }
+        s->index = (long) index;
+        s->off = x->off + off;
+fail:
+        for (unsigned i = 0; i < n; i++)
+                free(names[i]);
+        return s->typename != NULL;
+}
+
+static bool variant_to_string(struct lv *x, bool *none) {
+        (void) none;
+        return single_to_string(x, variant_read, true);
+}
+
+static void variant_children(struct lv *x, struct kids *k) {
+        single_children(x, k, variant_read);
+}
+
 /* ---- the table ---- */
 
 const struct lib_printer libcxx_printers[] = {
@@ -659,6 +725,7 @@ const struct lib_printer libcxx_printers[] = {
         { "std::__1::unordered_set", hash_to_string, uset_children, HINT_NONE, "std::unordered_set", false },
         { "std::__1::unordered_multiset", hash_to_string, uset_children, HINT_NONE, "std::unordered_multiset", false },
         { "std::__1::optional", optional_to_string, optional_children, HINT_NONE, "std::optional", true },
+        { "std::__1::variant", variant_to_string, variant_children, HINT_ARRAY, "std::variant", false },
 };
 
 const size_t libcxx_n_printers = sizeof libcxx_printers / sizeof libcxx_printers[0];

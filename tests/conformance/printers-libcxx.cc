@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #define NOINLINE __attribute__((noinline))
@@ -82,13 +83,15 @@ NOINLINE void trees() {
         std::multiset<std::string> ms{"x", "x", "a"};
         std::optional<int> none, some = 5;
         std::optional<std::string> opt_str = "maybe";
+        std::variant<int, std::string> var_str = std::string("v"), var_int = 4;
+        std::variant<double, std::vector<int>> var_vec = std::vector<int>{8};
         std::unordered_map<std::string, int> um{{"k", 1}, {"l", 2}}, empty_um;
         std::unordered_map<int, std::vector<int>> umv{{7, {7, 7}}};
         std::unordered_multimap<int, int> umm{{1, 1}, {1, 2}};
         std::unordered_set<int> us{9, 10};
         std::unordered_multiset<std::string> ums{"x", "x"};
         KEEP(by_id); KEEP(empty_map); KEEP(names); KEEP(lists); KEEP(mm); KEEP(ints); KEEP(ms);
-        KEEP(none); KEEP(some); KEEP(opt_str);
+        KEEP(none); KEEP(some); KEEP(opt_str); KEEP(var_str); KEEP(var_int); KEEP(var_vec);
         KEEP(um); KEEP(empty_um); KEEP(umv); KEEP(umm); KEEP(us); KEEP(ums);
         owners();
 }

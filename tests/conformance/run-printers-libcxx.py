@@ -224,6 +224,11 @@ def lldb_canon(kind, node):
         return ('sp', ptr, (strong, weak - 1 if strong else weak))
     if kind == 'optional':
         return lldb_optional(node)
+    if kind == 'variant':
+        # " Active Type = T  { Value = ... }"; lldb names no index.
+        if 'Active Type' not in s:
+            return ('opt', False, None)
+        return ('opt', True, lldb_scalar(kid(node, 'Value')))
     raise Bad('kind %s' % kind)
 
 
@@ -352,13 +357,24 @@ def our_canon(kind, s):
         return ('sp', ptr, (0, int(m.group(1))))
     if kind == 'optional':
         return our_optional(s)
+    if kind == 'variant':
+        if s.endswith('[no contained value]'):
+            return ('opt', False, None)
+        # "std::variant<int, std::string> [index 1] = {"v"}", or the
+        # alternative's own children ("... containing std::vector of
+        # length 1, capacity 1 = {8}").
+        m = re.search(r'\] containing (.*?) = \{(.*)\}$', s)
+        if m:
+            return ('opt', True, our_scalar(m.group(1) + ' = {' + m.group(2) + '}'))
+        body = braces(s)
+        return ('opt', True, our_scalar(body))
     raise Bad('kind %s' % kind)
 
 
 KINDS = [('std::__1::basic_string<', 'string'), ('std::__1::string', 'string'), ('std::__1::wstring', 'string'), ('std::__1::vector<', 'vector'), ('std::__1::map<', 'map'),
          ('std::__1::multimap<', 'map'), ('std::__1::set<', 'set'), ('std::__1::multiset<', 'set'),
          ('std::__1::unique_ptr<', 'unique_ptr'), ('std::__1::shared_ptr<', 'shared_ptr'),
-         ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional'), ('std::__1::list<', 'list'),
+         ('std::__1::weak_ptr<', 'weak_ptr'), ('std::__1::optional<', 'optional'), ('std::__1::variant<', 'variant'), ('std::__1::list<', 'list'),
          ('std::__1::forward_list<', 'list'),
          ('std::__1::unordered_map<', 'map'), ('std::__1::unordered_multimap<', 'map'),
          ('std::__1::unordered_set<', 'set'), ('std::__1::unordered_multiset<', 'set')]
