@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 int *volatile crash_ptr;
@@ -31,6 +32,7 @@ int main() {
         std::shared_ptr<int> sp = std::make_shared<int>(6);
         std::weak_ptr<int> wp = sp;
         std::optional<std::string> o = "seven";
+        std::variant<int, std::string> var = std::string("eight");
         return use(&s) + use(&heap) + use(&v) + use(&m) + use(&set) + use(&um) + use(&l) + use(&fl) + use(&up) +
-               use(&sp) + use(&wp) + use(&o);
+               use(&sp) + use(&wp) + use(&o) + use(&var);
 }
