@@ -18,8 +18,8 @@
 #  6. builds the Debian packages from a clean copy of the tree, lints
 #     them, installs them on this machine, crashes examples/crashme
 #     against the installed paths and purges them, checking that nothing
-#     is left (tests/package/test-package.sh; needs root, else it fails);
-#     the packages are kept in build-test-package/.
+#     is left (tests/package/test-package.sh; as root only, else one
+#     skip); the packages are kept in build-test-package/.
 #  7. installs the same packages in a container booted with systemd
 #     (debootstrap, systemd-nspawn) and checks the units: Type=notify, the
 #     watchdog, socket activation, the hardening
