@@ -32,7 +32,10 @@ pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
       zlib1g-dev chromium
       # the man pages (man/*.scd), and tests/install: man(1) checks them,
       # bash-completion and zsh run crashctl's completion
-      scdoc man-db zsh bash-completion)
+      scdoc man-db zsh bash-completion
+      # the Debian packages (debian/) and tests/package: building and
+      # linting them, and a container booted with systemd to test them in
+      debhelper dpkg-dev lintian debootstrap systemd-container procps)
 # Debian's npm conflicts with an upstream (nodesource) nodejs: take node
 # and npm from apt only when there are none.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -15,9 +15,19 @@
 #     runs each for CRASHD_FUZZ_SECONDS (default 60) from a copy of its
 #     corpus (suite 'fuzz-run'); a crash fails the run and its input is
 #     kept in build-test-fuzz/fuzz-artifacts/ (tests/fuzz/README.md).
+#  6. builds the Debian packages from a clean copy of the tree, lints
+#     them, installs them on this machine, crashes examples/crashme
+#     against the installed paths and purges them, checking that nothing
+#     is left (tests/package/test-package.sh; as root only, else one
+#     skip); the packages are kept in build-test-package/.
+#  7. installs the same packages in a container booted with systemd
+#     (debootstrap, systemd-nspawn) and checks the units: Type=notify, the
+#     watchdog, socket activation, the hardening
+#     (tests/package/test-systemd.sh; skipped, with the reason, where no
+#     container can be booted).
 #
 # Environment: CRASHD_SKIP_DEPS=1 skips step 1; CRASHD_FUZZ_SECONDS=0
-# skips step 5;
+# skips step 5; CRASHD_PACKAGE_TESTS=0 skips steps 6 and 7;
 # CRASHD_REQUIRE_ORACLES=1 turns a missing oracle into a failure instead of
 # a skip (CI sets it). The last line is "N passed, N failed, N skipped".
 set -euo pipefail
@@ -96,6 +106,33 @@ if [ "${CRASHD_FUZZ_SECONDS:-60}" != 0 ]; then
         meson test -C build-test-fuzz --no-rebuild --print-errorlogs --suite fuzz-run || status=1
         mapfile -t r < <(results build-test-fuzz/meson-logs/testlog.json)
         all+=("${r[@]}")
+fi
+
+# One result each, as meson's: OK, FAIL or SKIP (exit status 77).
+script_result() {
+        case $1 in
+        0) echo OK ;;
+        77) echo SKIP ;;
+        *) echo FAIL ;;
+        esac
+}
+if [ "${CRASHD_PACKAGE_TESTS:-1}" != 0 ] && [ "$(id -u)" -ne 0 ]; then
+        log "package: skipped, tests/package/ installs and purges packages: run as root"
+        all+=(SKIP)
+elif [ "${CRASHD_PACKAGE_TESTS:-1}" != 0 ]; then
+        log "package: build, lint, install, crash, purge (tests/package/test-package.sh)"
+        rm -rf build-test-package
+        rc=0
+        CRASHD_PACKAGE_OUT=$PWD/build-test-package bash tests/package/test-package.sh || rc=$?
+        all+=("$(script_result "$rc")")
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || status=1
+        if compgen -G 'build-test-package/crashd_*.deb' >/dev/null; then
+                log "package: under systemd in a container (tests/package/test-systemd.sh)"
+                rc=0
+                bash tests/package/test-systemd.sh build-test-package || rc=$?
+                all+=("$(script_result "$rc")")
+                [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || status=1
+        fi
 fi
 
 passed=0 failed=0 skipped=0
