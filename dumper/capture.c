@@ -10,6 +10,7 @@
  * deadline bounds the time it may take. */
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <poll.h>
@@ -175,6 +176,15 @@ static void release_process(struct capture *c) {
         step_aside(c->pid);
 }
 
+/* What this process (the crashed one, or its copy) knows of itself and
+ * the shared capture code takes as given (capture.h). */
+static void set_own_facts(struct capture *c) {
+        c->uid = (uint32_t) getuid();
+        c->gid = (uint32_t) getgid();
+        c->r_debug = (uint64_t) (uintptr_t) &_r_debug;
+        c->self_addr = (uint64_t) (uintptr_t) &dumper_rt;
+}
+
 static int build(struct capture *c) {
         uint32_t rva, size, context_rva;
         int r;
@@ -215,6 +225,11 @@ static int build(struct capture *c) {
         r = capture_write_tls(c);
         if (r < 0)
                 return r;
+        if (dumper_rt.park.active && dumper_rt.park.status_len > 0) {
+                /* The process's, read before the fork (ours is the fork's). */
+                c->status.text = dumper_rt.park.status;
+                c->status.len = (size_t) dumper_rt.park.status_len;
+        }
         capture_read_process_files(c);
         /* ...then let them go: the rest needs only what we copied. */
         capture_release_threads(c);
@@ -306,6 +321,7 @@ int dumper_child_main(void *arg) {
         c.crash = &dumper_rt.crash;
         c.pid = dumper_rt.crash.pid;
         c.proc_pid = dumper_rt.park.active ? getpid() : c.pid;
+        set_own_facts(&c);
         r = build(&c);
         capture_release_threads(&c);
         if (r == 0)
@@ -333,6 +349,7 @@ int dumper_capture_in_process(void *arg) {
         c.crash = &dumper_rt.crash;
         c.pid = dumper_rt.crash.pid;
         c.proc_pid = c.pid;
+        set_own_facts(&c);
         c.in_process = true;
         c.flags = PROTO_CRASH_IN_PROCESS;
         r = build(&c);

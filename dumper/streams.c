@@ -188,17 +188,19 @@ static int add_text_stream(struct capture *c, uint32_t type, const struct captur
         return r < 0 ? r : 1;
 }
 
+/* Each file unless the caller has it already: parked, the dumper read
+ * status before the fork (the fork's own would describe the fork); the
+ * core handler read them all before giving up root. */
 void capture_read_process_files(struct capture *c) {
-        if (dumper_rt.park.active && dumper_rt.park.status_len > 0) {
-                /* The process's, read before the fork (ours is the fork's). */
-                c->status.text = dumper_rt.park.status;
-                c->status.len = (size_t) dumper_rt.park.status_len;
-        } else
+        if (!c->status.text)
                 c->status.text = capture_read_proc(c, "status", 16 * 1024, &c->status.len);
-        c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
-        c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
+        if (!c->cmdline.text)
+                c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
+        if (!c->auxv.text)
+                c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
         if (c->config->capture_env) {
-                c->environ.text = capture_read_proc(c, "environ", 256 * 1024, &c->environ.len);
+                if (!c->environ.text)
+                        c->environ.text = capture_read_proc(c, "environ", 256 * 1024, &c->environ.len);
                 c->flags |= PROTO_CRASH_ENV_CAPTURED;
         }
 }
@@ -257,8 +259,8 @@ int capture_write_crashd_streams(struct capture *c) {
         ci.fault_addr = cr->info.si_code > 0 ? (uint64_t) (uintptr_t) cr->info.si_addr : 0;
         ci.pid = (uint32_t) c->pid;
         ci.ppid = c->ppid;
-        ci.uid = (uint32_t) getuid();
-        ci.gid = (uint32_t) getgid();
+        ci.uid = c->uid;
+        ci.gid = c->gid;
         ci.crash_time_ns = cr->time_ns;
         ci.start_time_ticks = c->start_time;
         safe_strlcpy(ci.dumper_version, CRASHD_VERSION, sizeof(ci.dumper_version));
