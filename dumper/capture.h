@@ -142,6 +142,12 @@ struct r_debug;
 size_t capture_link_maps(struct capture *c, struct r_debug *dbg, uint64_t *addrs, size_t max);
 
 /* streams.c */
+/* /proc/PID/stat's text: comm, ppid, start time, the environment's range. */
+void capture_parse_stat(struct capture *c, const char *s, size_t len);
+/* The dump's file name, COMM.PID.SECONDS.NANOSECONDS + suffix (".dmp.zst"),
+ * with what is not [A-Za-z0-9_-] in comm as '_'. */
+void capture_file_name(const char *comm, uint64_t pid, uint64_t time_ns, const char *suffix, char *buf,
+                       size_t size);
 int capture_write_threads(struct capture *c, uint32_t *exception_context_rva);
 int capture_write_exception(struct capture *c, uint32_t context_rva);
 void capture_read_process_files(struct capture *c);
