@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
+#include <time.h>
 
 #define PAGE 4096u
 #define RED_ZONE 128                    /* as dumper/memory.c */
@@ -52,6 +53,13 @@ void core_limits_default(struct core_limits *l) {
         };
 }
 
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
+}
+
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...) {
         va_list ap;
 
@@ -72,6 +80,7 @@ struct stream {
         size_t have, off;
         bool eof;
         int error;
+        uint64_t deadline_ns;           /* for skip_bytes() over segments; 0 none */
 };
 
 static int refill(struct stream *s) {
@@ -126,17 +135,43 @@ static int read_exact(struct stream *s, void *dst, size_t n) {
         return 0;
 }
 
+/* Passes over n bytes: what is buffered, then the input's skip() (or
+ * reads). */
+static int skip_bytes(struct stream *s, uint64_t n) {
+        unsigned rounds = 0;
+
+        while (n > 0) {
+                const uint8_t *p;
+                size_t k;
+
+                if (s->deadline_ns && ++rounds % 64 == 0 && now_monotonic() >= s->deadline_ns)
+                        return -ETIMEDOUT;
+                if (s->off == s->have && s->in->skip && !s->eof) {
+                        ssize_t r = s->in->skip(s->in->userdata, n < READ_CHUNK * 4 ? (size_t) n : READ_CHUNK * 4);
+
+                        if (r == -EINTR)
+                                continue;
+                        if (r <= 0) {
+                                s->eof = true;
+                                s->error = (int) (r < 0 ? r : 0);
+                                return r < 0 ? (int) r : -ENODATA;
+                        }
+                        s->pos += (uint64_t) r;
+                        n -= (uint64_t) r;
+                        continue;
+                }
+                k = take(s, &p, n < SIZE_MAX ? (size_t) n : SIZE_MAX);
+                if (k == 0)
+                        return s->error ? s->error : -ENODATA;
+                n -= k;
+        }
+        return 0;
+}
+
 static int skip_to(struct stream *s, uint64_t off) {
         if (off < s->pos)
                 return -ESPIPE;
-        while (s->pos < off) {
-                const uint8_t *p;
-                uint64_t want = off - s->pos;
-
-                if (take(s, &p, want < SIZE_MAX ? (size_t) want : SIZE_MAX) == 0)
-                        return s->error ? s->error : -ENODATA;
-        }
-        return 0;
+        return skip_bytes(s, off - s->pos);
 }
 
 /* ---- kept memory ----------------------------------------------------------- */
@@ -169,19 +204,25 @@ static bool all_zero(const uint8_t *p, size_t n) {
         return true;
 }
 
-static bool in_window(const struct keep *k, uint64_t start, uint64_t end) {
+/* The first window that ends past addr, or NULL. */
+static const struct window *window_after(const struct keep *k, uint64_t addr) {
         size_t lo = 0, hi = k->n_w;
 
-        /* The first window that ends past start. */
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
 
-                if (k->w[mid].end <= start)
+                if (k->w[mid].end <= addr)
                         lo = mid + 1;
                 else
                         hi = mid;
         }
-        return lo < k->n_w && k->w[lo].start < end;
+        return lo < k->n_w ? &k->w[lo] : NULL;
+}
+
+static bool in_window(const struct keep *k, uint64_t start, uint64_t end) {
+        const struct window *w = window_after(k, start);
+
+        return w && w->start < end;
 }
 
 static int add_extent(struct core *c, const struct core_limits *lim, uint64_t start, uint64_t end,
@@ -562,9 +603,14 @@ static int read_headers(struct core *c, struct stream *s, const struct core_limi
 
 /* ---- the whole --------------------------------------------------------------- */
 
+static bool headers_only(const struct core_segment *sg) {
+        return sg->filesz < sg->memsz || sg->filesz <= PAGE;
+}
+
 static int read_segment(struct core *c, struct stream *s, const struct core_limits *lim, struct keep *k,
                         const struct core_segment *sg) {
         uint64_t done = 0;
+        unsigned pages = 0;
         int r;
 
         r = skip_to(s, sg->offset);
@@ -574,6 +620,27 @@ static int read_segment(struct core *c, struct stream *s, const struct core_limi
                 uint8_t page[PAGE] __attribute__((aligned(64)));
                 const uint8_t *p;
                 size_t n = sg->filesz - done < PAGE ? (size_t) (sg->filesz - done) : PAGE;
+
+                if (lim->deadline_ns && ++pages % 256 == 0 && now_monotonic() >= lim->deadline_ns)
+                        return -ETIMEDOUT;
+                /* The buffer is full: up to the next stack window, nothing
+                 * of this segment is kept, so it is passed over whole (not
+                 * even its zeros are noted: past the cap, memory is
+                 * missing). */
+                if (!k->other_left && !headers_only(sg) && !in_window(k, sg->vaddr + done, sg->vaddr + done + 1)) {
+                        const struct window *w = window_after(k, sg->vaddr + done);
+                        uint64_t until = w && w->start < sg->vaddr + sg->filesz ? w->start - sg->vaddr : sg->filesz;
+
+                        until &= ~(uint64_t) (PAGE - 1);
+                        if (until > done + PAGE) {
+                                c->budget_hit = true;
+                                r = skip_bytes(s, until - done);
+                                if (r < 0)
+                                        return r;
+                                done = until;
+                                continue;
+                        }
+                }
 
                 /* Whole pages straight from the stream's buffer when they
                  * are there, else gathered. */
@@ -685,6 +752,7 @@ int core_read(struct core *c, const struct core_input *in, const struct core_lim
         for (size_t i = 0; i < c->n_segs; i++)
                 order[i] = &c->segs[i];
         qsort(order, c->n_segs, sizeof(*order), cmp_seg_offset);
+        s.deadline_ns = lim->deadline_ns;
         for (size_t i = 0; i < c->n_segs; i++) {
                 const struct core_segment *sg = order[i];
 
@@ -695,6 +763,13 @@ int core_read(struct core *c, const struct core_input *in, const struct core_lim
                         continue;
                 }
                 r = read_segment(c, &s, lim, &k, sg);
+                if (r == -ETIMEDOUT) {
+                        /* The rest is left to the caller's drain: a dump of
+                         * what came in time beats none. */
+                        c->timed_out = c->truncated = c->budget_hit = true;
+                        r = 0;
+                        break;
+                }
                 if (r < 0) {
                         /* What came before stands: a core cut short (the
                          * process was killed while the kernel wrote it)

@@ -31,9 +31,11 @@
 #include <sys/user.h>
 
 /* The stream: read() returns bytes read (fewer is fine), 0 at its end, or
- * a negative errno. */
+ * a negative errno. skip(), if not NULL, passes over up to n bytes nobody
+ * needs to see (splice() into /dev/null: no copy) and returns the same. */
 struct core_input {
         ssize_t (*read)(void *userdata, void *buf, size_t n);
+        ssize_t (*skip)(void *userdata, size_t n);
         void *userdata;
 };
 
@@ -46,6 +48,7 @@ struct core_limits {
         size_t stack_crashed_max;       /* the stack windows, as the dumper's budgets */
         size_t stack_other_max;
         uint32_t crashing_tid;          /* %i; 0: the first thread (the kernel's dumping thread) */
+        uint64_t deadline_ns;           /* CLOCK_MONOTONIC: stop reading segments then (0: never) */
 };
 
 /* The defaults the core handler uses, for tests and the fuzzer too. */
@@ -100,6 +103,7 @@ struct core {
         uint64_t buffered;              /* bytes of non-zero pages kept */
         bool budget_hit;                /* some pages or threads were left out */
         bool truncated;                 /* the stream ended before the headers said */
+        bool timed_out;                 /* the deadline came first: later segments are not read */
 
         /* internal */
         uint8_t *pool;                  /* kept pages, one mapping */

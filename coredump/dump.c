@@ -346,6 +346,22 @@ int coredump_build(struct capture *c, const struct core *core, const struct core
         if (r < 0)
                 FAIL(r, "the threads");
         c->r_debug = find_r_debug(c, core);
+        /* A process under libcrashdump.so that did not dump (disabled, or
+         * its dump failed): the library's state is no program's data. The
+         * dumper leaves its own module's globals out the same way. */
+        for (size_t i = 0; i < c->maps.n; i++) {
+                const struct dumper_mapping *m = &c->maps.m[i];
+                const char *base = m->path;
+
+                for (uint32_t k = 0; k < m->path_len; k++)
+                        if (m->path[k] == '/')
+                                base = m->path + k + 1;
+                if (mapping_starts_file(m) && (size_t) (m->path + m->path_len - base) >= 15 &&
+                    !strncmp(base, "libcrashdump.so", 15)) {
+                        c->self_addr = m->start;
+                        break;
+                }
+        }
         find_exe(c, core, proc, exe, sizeof(exe));
 
         c->regions.r = proto_buf_reserve(&c->scratch, CAPTURE_MAX_REGIONS * sizeof(struct region), 8, NULL);

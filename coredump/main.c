@@ -57,12 +57,14 @@ struct child_facts {
         uint64_t dump_raw, dump_bytes;  /* the dump before and after zstd */
         uint64_t core_zst_bytes;        /* the kept core, compressed */
         uint64_t dump_done_ns;          /* CLOCK_MONOTONIC when the dump was written */
+        uint64_t maxrss_kib;            /* its peak memory */
 };
 
 struct job {
         struct coredump_config cfg;
         struct coredump_args a;
         uint64_t time_ns;               /* CLOCK_REALTIME of the crash */
+        uint64_t start_ns;              /* CLOCK_MONOTONIC when we started */
         uid_t owner_uid;                /* the files' owner */
         gid_t owner_gid;
         uid_t run_uid;                  /* who parses */
@@ -275,6 +277,7 @@ static void notify_daemon(const char *socket_path, const char *dump_path) {
 
 struct tee {
         struct job *j;
+        int null_fd;                    /* /dev/null, for splice(); -1 none */
         ZSTD_CCtx *z;                   /* NULL: no core kept */
         uint64_t fed;                   /* core bytes given to z */
         uint64_t written;               /* compressed bytes written */
@@ -324,6 +327,26 @@ static ssize_t stdin_read(void *userdata, void *buf, size_t n) {
         t->total += (uint64_t) k;
         tee_feed(t, buf, (size_t) k);
         return k;
+}
+
+/* Bytes nobody needs: spliced into /dev/null, never copied to us, unless
+ * the core is being kept (then they are read, to be compressed). */
+static ssize_t stdin_skip(void *userdata, size_t n) {
+        struct tee *t = userdata;
+        uint8_t buf[64 * 1024];
+        ssize_t k;
+
+        if (!t->z && t->null_fd >= 0) {
+                k = splice(STDIN_FILENO, NULL, t->null_fd, NULL, n, SPLICE_F_MOVE);
+                if (k >= 0) {
+                        t->total += (uint64_t) k;
+                        return k;
+                }
+                if (errno == EINTR)
+                        return -EINTR;
+                t->null_fd = -1;        /* stdin is not a pipe (a test's file): read */
+        }
+        return stdin_read(t, buf, n < sizeof(buf) ? n : sizeof(buf));
 }
 
 static int drop_privileges(const struct job *j) {
@@ -391,9 +414,10 @@ static void child_main(struct job *j) {
         struct core core = { 0 };
         struct core_limits lim;
         struct child_facts facts = { 0 };
-        struct tee tee = { .j = j };
-        struct core_input in = { stdin_read, &tee };
+        struct tee tee = { .j = j, .null_fd = -1 };
+        struct core_input in = { stdin_read, stdin_skip, &tee };
         struct rlimit as;
+        struct rusage ru;
         char err[256] = "";
         uint8_t *drain;
         int r;
@@ -409,6 +433,7 @@ static void child_main(struct job *j) {
         as.rlim_cur = as.rlim_max = (rlim_t) (j->cfg.buffer_max * 2 + (UINT64_C(1) << 30));
         (void) setrlimit(RLIMIT_AS, &as);
 
+        tee.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (j->core_fd >= 0) {
                 tee.z = ZSTD_createCCtx();
                 tee.out_size = ZSTD_CStreamOutSize();
@@ -426,9 +451,15 @@ static void child_main(struct job *j) {
                 lim.stack_crashed_max = (size_t) j->cfg.stack_max;
                 lim.stack_other_max = (size_t) j->cfg.thread_stack_max;
                 lim.crashing_tid = (uint32_t) j->a.tid;
+                /* Three quarters of the time to read, the rest to write
+                 * the dump of what came in that time. */
+                lim.deadline_ns = j->start_ns + (uint64_t) j->cfg.timeout * 750000000u;
                 r = core_read(&core, &in, &lim, err, sizeof(err));
                 if (r < 0)
                         log_errno(r, "pid %llu: the core: %s", (unsigned long long) j->a.pid, err);
+                else if (core.timed_out)
+                        log_msg(LOG_LEVEL_WARNING, "pid %llu: %llu bytes of the core read in time; the dump has "
+                                "what they hold", (unsigned long long) j->a.pid, (unsigned long long) core.bytes_read);
                 else if (core.truncated)
                         log_msg(LOG_LEVEL_WARNING, "pid %llu: the core ends early (%llu of %llu bytes)",
                                 (unsigned long long) j->a.pid, (unsigned long long) core.bytes_read,
@@ -438,14 +469,18 @@ static void child_main(struct job *j) {
                         facts.dump_done_ns = now_ns(CLOCK_MONOTONIC);
                         send_status(j, STATUS_DUMP, NULL, 0);
                 }
+                /* What is known so far, should the drain be cut short. */
+                facts.core_bytes = tee.total;
+                send_status(j, STATUS_FACTS, &facts, sizeof(facts));
                 core_free(&core);
         }
 
         /* The rest of the core, to its end: the kernel then finishes the
          * dump as it would have (the process dies "core dumped"). */
         drain = malloc(DRAIN_CHUNK);
-        while (drain && stdin_read(&tee, drain, DRAIN_CHUNK) > 0)
-                ;
+        while (drain && (r = (int) stdin_skip(&tee, DRAIN_CHUNK)) != 0)
+                if (r < 0 && r != -EINTR)
+                        break;
         free(drain);
         if (tee.z && !tee.failed) {
                 ZSTD_inBuffer none = { NULL, 0, 0 };
@@ -461,6 +496,8 @@ static void child_main(struct job *j) {
                 }
         }
         facts.core_bytes = tee.total;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+                facts.maxrss_kib = (uint64_t) ru.ru_maxrss;
         send_status(j, STATUS_FACTS, &facts, sizeof(facts));
         ZSTD_freeCCtx(tee.z);
         free(tee.out);
@@ -489,12 +526,13 @@ static void write_stats(const struct job *j, const struct child_facts *f, uint64
                 return;
         n = snprintf(line, sizeof(line),
                      "pid=%llu start_ns=%llu dump_done_ns=%llu exit_ns=%llu core_bytes=%llu buffered=%llu "
-                     "dump_raw=%llu dump_bytes=%llu core_zst_bytes=%llu preload=%d dump=%d core=%d uid=%u\n",
+                     "dump_raw=%llu dump_bytes=%llu core_zst_bytes=%llu maxrss_kib=%llu preload=%d dump=%d core=%d uid=%u\n",
                      (unsigned long long) j->a.pid, (unsigned long long) start_ns,
                      (unsigned long long) f->dump_done_ns, (unsigned long long) now_ns(CLOCK_MONOTONIC),
                      (unsigned long long) f->core_bytes, (unsigned long long) f->buffered,
                      (unsigned long long) f->dump_raw, (unsigned long long) f->dump_bytes,
-                     (unsigned long long) f->core_zst_bytes, j->preload_dumped, dumped, cored,
+                     (unsigned long long) f->core_zst_bytes, (unsigned long long) f->maxrss_kib, j->preload_dumped,
+                     dumped, cored,
                      (unsigned) j->run_uid);
         fd = open(j->cfg.stats, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd >= 0) {
@@ -508,6 +546,7 @@ static int run(struct job *j, uint64_t start_ns) {
         struct proc_ids ids = { 0 };
         struct capture_text status = { 0 };
         struct child_facts facts = { 0 };
+        struct rusage ru = { 0 };
         char comm[64], path[PATH_MAX + 200];
         bool dumped = false, cored = false;
         int status_pipe[2], r;
@@ -659,8 +698,11 @@ static int run(struct job *j, uint64_t start_ns) {
                 }
         }
         close(status_pipe[0]);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        /* Its peak memory even when it was killed (the kernel's count). */
+        while (wait4(pid, NULL, 0, &ru) < 0 && errno == EINTR)
                 ;
+        if (!facts.maxrss_kib)
+                facts.maxrss_kib = (uint64_t) ru.ru_maxrss;
         if (timed_out)
                 log_msg(LOG_LEVEL_ERR, "pid %llu: timed out after %u s%s", (unsigned long long) j->a.pid,
                         j->cfg.timeout, dumped ? " (the dump is in place)" : "");
@@ -762,6 +804,7 @@ int main(int argc, char **argv) {
          * kernel's %t or a moment after; else %t. */
         j.time_ns = now / 1000000000u >= j.a.time && now / 1000000000u - j.a.time < 60
                             ? now : j.a.time * UINT64_C(1000000000);
+        j.start_ns = start_ns;
         r = run(&j, start_ns);
         return r < 0 ? 1 : 0;
 }
