@@ -23,7 +23,7 @@
 #define RED_ZONE 128                    /* as dumper/memory.c */
 #define STACK_SEARCH (1024 * 1024)      /* SP in a guard gap: the stack is the next segment up, this near */
 #define HEADERS_MAX (16u << 20)         /* first pages of file mappings kept, at most */
-#define READ_CHUNK (256u * 1024)
+#define READ_CHUNK (1024u * 1024)     /* as the pipe main.c asks for */
 #define AUXV_MAX 4096                   /* as the dumper's /proc/PID/auxv read */
 #define FILE_NAMES_MAX (16u << 20)      /* NT_FILE's names, at most */
 
