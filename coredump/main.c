@@ -207,7 +207,8 @@ static void read_proc(struct job *j, int proc_fd, struct proc_ids *ids) {
         /* The files' bytes the kernel leaves out: opening map_files needs
          * CAP_SYS_ADMIN. */
         if (j->privileged && p->maps.text)
-                (void) proc_map_files(proc_fd, p->maps.text, p->maps.len, &p->files, &p->n_files);
+                (void) proc_map_files(proc_fd, p->maps.text, p->maps.len, j->a.uid, j->a.gid, &p->files,
+                                      &p->n_files);
 }
 
 /* The comm in the file name: /proc/PID/comm is the process's (the
@@ -431,7 +432,10 @@ static void child_main(struct job *j) {
         /* A backstop under the budgets below: whatever the core says, this
          * process cannot take more than this. */
         as.rlim_cur = as.rlim_max = (rlim_t) (j->cfg.buffer_max * 2 + (UINT64_C(1) << 30));
+#if !defined(__SANITIZE_ADDRESS__)
+        /* (ASan's shadow alone is terabytes of address space.) */
         (void) setrlimit(RLIMIT_AS, &as);
+#endif
 
         tee.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (j->core_fd >= 0) {

@@ -199,13 +199,26 @@ struct opened {
         int fd;
 };
 
+/* Could uid:gid read the file on its own? Its supplementary groups are
+ * not counted: a file readable only through one of them is not read. */
+static bool user_may_read(const struct stat *st, uint32_t uid, uint32_t gid) {
+        if (uid == 0)
+                return true;
+        if (st->st_uid == uid)
+                return st->st_mode & S_IRUSR;
+        if (st->st_gid == gid)
+                return st->st_mode & S_IRGRP;
+        return st->st_mode & S_IROTH;
+}
+
 static int cmp_map(const void *a, const void *b) {
         const struct coredump_file_map *x = a, *y = b;
 
         return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int proc_map_files(int proc_fd, const char *maps, size_t len, struct coredump_file_map **ret, size_t *ret_n) {
+int proc_map_files(int proc_fd, const char *maps, size_t len, uint32_t uid, uint32_t gid,
+                   struct coredump_file_map **ret, size_t *ret_n) {
         struct dumper_mapping *m;
         struct coredump_file_map *out;
         struct opened *files;
@@ -237,7 +250,7 @@ int proc_map_files(int proc_fd, const char *maps, size_t len, struct coredump_fi
                 path_fd = openat(proc_fd, name, O_PATH | O_CLOEXEC);
                 if (path_fd < 0)
                         continue;
-                if (fstat(path_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                if (fstat(path_fd, &st) < 0 || !S_ISREG(st.st_mode) || !user_may_read(&st, uid, gid)) {
                         close(path_fd);
                         continue;
                 }

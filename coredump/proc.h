@@ -33,7 +33,10 @@ bool proc_preload_dumped(int proc_fd, uint32_t ns_pid);
  * task/TID/status's NSpid when namespaced). */
 int proc_thread_names(int proc_fd, bool namespaced, struct coredump_thread_name **ret, size_t *ret_n);
 /* Descriptors of the files mapped in maps (map_files/START-END, which
- * needs CAP_SYS_ADMIN: root only), regular files only, each file opened
- * once; every mapping of them listed, sorted. */
-int proc_map_files(int proc_fd, const char *maps, size_t len, struct coredump_file_map **ret, size_t *ret_n);
+ * needs CAP_SYS_ADMIN: root only), regular files that uid:gid may read
+ * only (so that the dump holds nothing of a file its user could not read,
+ * a setuid binary of mode 4711), each file opened once; every mapping of
+ * them listed, sorted. */
+int proc_map_files(int proc_fd, const char *maps, size_t len, uint32_t uid, uint32_t gid,
+                   struct coredump_file_map **ret, size_t *ret_n);
 void proc_close_files(struct coredump_file_map *f, size_t n);
