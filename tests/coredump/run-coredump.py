@@ -24,6 +24,9 @@ puts the old value back however the test ends).
             cores, garbage, and a core that never ends: it exits by itself,
             within its time limit and memory, and leaves no temp file; every
             dump it writes reads back
+  daemon    a crashd of the test's own: the handler's dump lands in its
+            spool, is stored as nobody's crash, and `crashctl show` has
+            its values
   setup     crashctl setup-core-handler and --undo: the pattern and
             core_pipe_limit set, a crash dumped, the old values put back
             exactly
@@ -537,6 +540,51 @@ def case_hostile(a, w):
     return 0
 
 
+# ---- the daemon ------------------------------------------------------------------------------
+
+
+def case_daemon(a, w):
+    """A crashd of its own (--dir): the handler's dump goes into its spool,
+    the notice to its socket; crashd stores it as nobody's crash and shows
+    its report."""
+    prog = w.copy(a.static, 'static-crash')
+    base = w.path('d')
+    log = open(w.path('crashd.log'), 'w')
+    d = subprocess.Popen([a.crashd, '--dir', base], stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    try:
+        wait_for('crashd to answer', lambda: d.poll() is not None or subprocess.run(
+            [a.crashctl, 'status', '--dir', base], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL).returncode == 0, timeout=30)
+        check(d.poll() is None, 'crashd exited: %s' % open(w.path('crashd.log')).read())
+        pattern = w.pattern(spool=os.path.join(base, 'spool'), socket=os.path.join(base, 'notify.sock'))
+        with core_pattern_set(pattern), Sysctl(PIPE_LIMIT, 16):
+            pid, rc, err = crash([prog], user=NOBODY, cwd=w.dir)
+            check(rc == -signal.SIGSEGV, 'ended %d: %s' % (rc, err))
+            stats_of(w, pid)
+
+        def stored():
+            p = subprocess.run([a.crashctl, 'list', '--json', '--dir', base], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=TIMEOUT)
+            rows = json.loads(p.stdout or b'{}').get('crashes') or []
+            return [c for c in rows if c.get('pid') == pid]
+        rows = wait_for('crashd to store pid %d' % pid, stored, timeout=60)
+        check(rows[0].get('uid') == NOBODY, 'stored as uid %s, not nobody' % rows[0].get('uid'))
+        p = subprocess.run([a.crashctl, 'show', '--dir', base, str(pid)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        check(p.returncode == 0, 'crashctl show: %s' % p.stderr.decode())
+        expect_in(p.stdout.decode(), [r'charge \(', r'attempts = 42'], 'crashctl show')
+        print('daemon: crashd stored pid %d as nobody\'s crash (%s), its report with the values' % (
+            pid, rows[0].get('signature')))
+    finally:
+        d.terminate()
+        try:
+            d.wait(30)
+        except subprocess.TimeoutExpired:
+            d.kill()
+        log.close()
+    return 0
+
+
 # ---- crashctl setup-core-handler ------------------------------------------------------------
 
 
@@ -588,7 +636,7 @@ def case_setup(a, w):
 
 
 CASES = {'static': case_static, 'setuid': case_setuid, 'threads': case_threads, 'preload': case_preload,
-         'keep': case_keep, 'hostile': case_hostile, 'setup': case_setup}
+         'keep': case_keep, 'hostile': case_hostile, 'setup': case_setup, 'daemon': case_daemon}
 
 
 def main():
@@ -597,6 +645,7 @@ def main():
     ap.add_argument('--handler', required=True)
     ap.add_argument('--crashctl', required=True)
     ap.add_argument('--dumper')
+    ap.add_argument('--crashd')
     ap.add_argument('--static', required=True)
     ap.add_argument('--threads')
     ap.add_argument('--sanitized', action='store_true')
