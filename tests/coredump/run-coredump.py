@@ -24,6 +24,8 @@ puts the old value back however the test ends).
             cores, garbage, and a core that never ends: it exits by itself,
             within its time limit and memory, and leaves no temp file; every
             dump it writes reads back
+  pidns     the 5-thread program in a PID namespace of its own: the
+            dump has pid 1 and tids 1 to 5 with their names
   daemon    a crashd of the test's own: the handler's dump lands in its
             spool, is stored as nobody's crash, and `crashctl show` has
             its values
@@ -540,6 +542,28 @@ def case_hostile(a, w):
     return 0
 
 
+def case_pidns(a, w):
+    """In a PID namespace of its own (unshare --pid): the dump says the
+    pids and tids the process knew, 1 to 5, with each thread's name (the
+    handler maps the host's /proc/PID/task through NSpid)."""
+    if not shutil.which('unshare'):
+        print('SKIP: no unshare')
+        return SKIP
+    prog = w.copy(a.threads, 'threads-crash')
+    with core_pattern_set(w.pattern()), Sysctl(PIPE_LIMIT, 16):
+        # unshare --fork dies of its child's signal too: a second crash.
+        crash(['unshare', '--pid', '--fork', '--mount-proc', prog], cwd=w.dir)
+        dump = wait_for('the dump of pid 1 in its namespace', lambda: [
+            f for f in os.listdir(w.spool) if f.startswith('threads-crash.1.') and f.endswith('.dmp.zst')],
+            timeout=TIMEOUT)[0]
+    d = check_from_core(a, os.path.join(w.spool, dump), 5)
+    got = [(t['tid'], t.get('name')) for t in d['threads']]
+    want = [(1, 'threads-crash'), (2, 'worker-0'), (3, 'worker-1'), (4, 'worker-2'), (5, 'worker-3')]
+    check(got == want and d['process']['pid'] == 1, 'threads %s, pid %s' % (got, d['process']['pid']))
+    print('pidns: %s: pid 1, threads %s' % (dump, got))
+    return 0
+
+
 # ---- the daemon ------------------------------------------------------------------------------
 
 
@@ -636,7 +660,8 @@ def case_setup(a, w):
 
 
 CASES = {'static': case_static, 'setuid': case_setuid, 'threads': case_threads, 'preload': case_preload,
-         'keep': case_keep, 'hostile': case_hostile, 'setup': case_setup, 'daemon': case_daemon}
+         'keep': case_keep, 'hostile': case_hostile, 'setup': case_setup, 'daemon': case_daemon,
+         'pidns': case_pidns}
 
 
 def main():
