@@ -5,6 +5,8 @@
  * preload's dump and crashd-coredump's can be compared. */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -17,6 +19,7 @@ struct job {
         int id;
         long weight;
         char label[16];
+        volatile pid_t tid;
 };
 
 static struct job jobs[4];
@@ -34,6 +37,7 @@ static void *worker(void *arg) {
         struct job *j = arg;
         char name[16] = "";     /* all of it set: no stack garbage to compare */
 
+        j->tid = (pid_t) syscall(SYS_gettid);
         snprintf(name, sizeof(name), "worker-%d", j->id);
         pthread_setname_np(pthread_self(), name);
         wait_forever(j, j->id + 1);
@@ -51,6 +55,20 @@ NOINLINE static long compute(int n, long base) {
         return sum;
 }
 
+static int in_pause(pid_t tid) {
+        char path[64], buf[32] = "";
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int) tid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        if (!fgets(buf, sizeof(buf), f))
+                buf[0] = 0;
+        fclose(f);
+        return strncmp(buf, "34 ", 3) == 0;     /* SYS_pause */
+}
+
 int main(void) {
         pthread_t t[4];
 
@@ -62,8 +80,10 @@ int main(void) {
                         return 2;
         }
         pthread_barrier_wait(&all_up);
-        /* The workers are in pause() once they passed the barrier; a moment
-         * for the last one to get there. */
-        usleep(20000);
+        /* Every worker in pause() itself (its system call, in /proc), not
+         * on its way there: two runs must find them in the same place. */
+        for (int i = 0; i < 4; i++)
+                for (int tries = 0; tries < 2000 && !in_pause(jobs[i].tid); tries++)
+                        usleep(1000);
         return (int) compute(12, 1000);
 }
