@@ -638,11 +638,14 @@ static int run(struct job *j, uint64_t start_ns) {
                 }
         }
 
-        if (pipe2(status_pipe, O_CLOEXEC) < 0)
-                return log_errno(-errno, "pipe");
-        pid = fork();
-        if (pid < 0)
-                return log_errno(-errno, "fork");
+        if (pipe2(status_pipe, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+                r = log_errno(-errno, "cannot start the process that reads the core");
+                if (j->spool_fd >= 0)
+                        finish(j, j->tmp, j->name, j->spool_fd, false, "dump");
+                if (j->core_dir_fd >= 0 && j->core_fd >= 0)
+                        finish(j, j->core_tmp, j->core_name, j->core_dir_fd, false, "core");
+                return r;
+        }
         if (pid == 0) {
                 /* Only what it writes to and reads from: not /proc, not
                  * the directories. */
