@@ -758,8 +758,16 @@ int main(int argc, char **argv) {
                           !strcmp(argv[i], "--stats")) && i + 1 < argc)
                         i++;
         }
-        if (config_path[0] && config_load(&j.cfg, config_path, geteuid() == 0, err, sizeof(err)) < 0)
-                log_msg(LOG_LEVEL_ERR, "%s (its settings are not used)", err);
+        if (config_path[0]) {
+                /* All of the file or none of it. */
+                static struct coredump_config file;
+
+                file = j.cfg;
+                if (config_load(&file, config_path, geteuid() == 0, err, sizeof(err)) < 0)
+                        log_msg(LOG_LEVEL_ERR, "%s (none of its settings are used)", err);
+                else
+                        j.cfg = file;
+        }
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
