@@ -287,9 +287,9 @@ static void keep_page(struct core *c, const struct core_limits *lim, struct keep
 
 /* As dumper/memory.c's plan_stack(): from SP less the red zone to the top
  * of its segment; past the cap, the part at SP and the top quarter. */
-static size_t stack_windows(const struct core *c, const struct core_thread *t, size_t cap, struct window *out) {
+static size_t stack_windows(struct core *c, const struct core_thread *t, size_t cap, struct window *out) {
         uint64_t sp = t->regs.rsp, lo, hi;
-        const struct core_segment *sg = core_segment_at(c, sp);
+        struct core_segment *sg = (struct core_segment *) core_segment_at(c, sp);
 
         if (!sg || !(sg->flags & PF_R)) {
                 sg = NULL;
@@ -301,6 +301,7 @@ static size_t stack_windows(const struct core *c, const struct core_thread *t, s
                 if (!sg || !(sg->flags & PF_R) || sg->vaddr - sp > STACK_SEARCH)
                         return 0;
         }
+        sg->stack = true;
         lo = sp > RED_ZONE && sp - RED_ZONE >= sg->vaddr ? sp - RED_ZONE : sg->vaddr;
         hi = sg->vaddr + sg->memsz;
         lo &= ~(uint64_t) (PAGE - 1);
@@ -580,7 +581,7 @@ static int read_headers(struct core *c, struct stream *s, const struct core_limi
                     ph.p_offset + ph.p_filesz < ph.p_offset)
                         continue;
                 c->segs[c->n_segs++] = (struct core_segment) { ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz,
-                                                               ph.p_flags };
+                                                               ph.p_flags, false };
         }
         if (!have_note)
                 return fail(err, errlen, -EPROTO, "no PT_NOTE");
@@ -623,17 +624,20 @@ static int read_segment(struct core *c, struct stream *s, const struct core_limi
 
                 if (lim->deadline_ns && ++pages % 256 == 0 && now_monotonic() >= lim->deadline_ns)
                         return -ETIMEDOUT;
-                /* The buffer is full: up to the next stack window, nothing
-                 * of this segment is kept, so it is passed over whole (not
-                 * even its zeros are noted: past the cap, memory is
-                 * missing). */
-                if (!k->other_left && !headers_only(sg) && !in_window(k, sg->vaddr + done, sg->vaddr + done + 1)) {
+                /* Up to the next stack window nothing of this segment is
+                 * kept when the buffer is full, or when it is a stack (below
+                 * SP: dead frames, and a thread's untouched reserve, which
+                 * the kernel streams as zeros); so it is passed over whole,
+                 * not read (not even its zeros are noted: it is missing). */
+                if (((!k->other_left && !headers_only(sg)) || sg->stack) &&
+                    !in_window(k, sg->vaddr + done, sg->vaddr + done + 1)) {
                         const struct window *w = window_after(k, sg->vaddr + done);
                         uint64_t until = w && w->start < sg->vaddr + sg->filesz ? w->start - sg->vaddr : sg->filesz;
 
                         until &= ~(uint64_t) (PAGE - 1);
                         if (until > done + PAGE) {
-                                c->budget_hit = true;
+                                if (!sg->stack)
+                                        c->budget_hit = true;
                                 r = skip_bytes(s, until - done);
                                 if (r < 0)
                                         return r;

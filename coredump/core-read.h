@@ -9,7 +9,10 @@
  *   - the notes, whole (threads' registers, siginfo, auxv, NT_FILE);
  *   - each thread's stack window, as the dumper takes it (from SP less the
  *     red zone to the top of its segment, both ends past the cap): known
- *     from the notes before any segment comes, and always kept;
+ *     from the notes before any segment comes, and always kept; the rest
+ *     of a stack's segment, below SP (dead frames, and the untouched
+ *     reserve of a thread's 8 MiB: most of a core's bytes), is passed over
+ *     unread;
  *   - the first page of each file mapping the kernel dumped alone (the
  *     ELF headers and notes of a module: its build-id);
  *   - every other page of every segment, in stream order, while the
@@ -70,6 +73,7 @@ struct core_segment {
         uint64_t vaddr, memsz;
         uint64_t offset, filesz;        /* filesz < memsz: the kernel dumped only a part (a module's first page) */
         uint32_t flags;                 /* PF_R | PF_W | PF_X */
+        bool stack;                     /* a thread's SP is in it (or just below it) */
 };
 
 struct core_file {
