@@ -10,6 +10,9 @@
  *   memory       the core's segments as core-read.c kept them, then the
  *                mapped files for pages the kernel did not dump
  *   siginfo      NT_SIGINFO; auxv NT_AUXV
+ *   host         %h, the process's cgroups, and its root's files (a
+ *                container's /etc/machine-id, /.dockerenv), read inside
+ *                that root
  *   r_debug      the executable's DT_DEBUG (the dumper's child has its own
  *                copy of _r_debug at the same address; we do not)
  *   /proc facts  read as root before anything was parsed (main.c), or,
@@ -407,6 +410,10 @@ int coredump_build(struct capture *c, const struct core *core, const struct core
                 }
         }
         capture_read_process_files(c);
+        set_text(&c->cgroup, &proc->cgroup);
+        c->hostname = a->hostname[0] ? a->hostname : NULL;
+        c->root_dirfd = proc->root_fd;
+        capture_read_host(c);
 
         r = capture_write_threads(c, &context_rva);
         if (r < 0)
@@ -423,6 +430,9 @@ int coredump_build(struct capture *c, const struct core *core, const struct core
         r = capture_write_crashd_streams(c);
         if (r < 0)
                 FAIL(r, "crashd's streams");
+        r = capture_write_host(c);
+        if (r < 0)
+                FAIL(r, "the host stream");
         r = proto_writer_finish(&c->w);
         if (r < 0)
                 FAIL(r, "the dump's directory");

@@ -28,7 +28,8 @@ struct coredump_thread_name {
 /* What was read from /proc/PID before privileges were dropped; any of it
  * may be missing (text NULL): then the core's notes stand in. */
 struct coredump_proc {
-        struct capture_text stat, status, maps, cmdline, environ;
+        struct capture_text stat, status, maps, cmdline, environ, cgroup;
+        int root_fd;                    /* above 0: /proc/PID/root (O_PATH), for the host stream's files */
         char exe[PATH_MAX];             /* /proc/PID/exe; "" unknown */
         struct coredump_thread_name *names;
         size_t n_names;

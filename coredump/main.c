@@ -198,6 +198,10 @@ static void read_proc(struct job *j, int proc_fd, struct proc_ids *ids) {
         (void) proc_read_text(proc_fd, "stat", 4096, &p->stat);
         (void) proc_read_text(proc_fd, "maps", MAPS_MAX, &p->maps);
         (void) proc_read_text(proc_fd, "cmdline", 64 * 1024, &p->cmdline);
+        (void) proc_read_text(proc_fd, "cgroup", 4096, &p->cgroup);
+        /* Its root (a container's): the host stream's files are read in
+         * it, by the unprivileged process, never by root. */
+        p->root_fd = openat(proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (j->cfg.capture_env)
                 (void) proc_read_text(proc_fd, "environ", 256 * 1024, &p->environ);
         k = readlinkat(proc_fd, "exe", p->exe, sizeof(p->exe) - 1);

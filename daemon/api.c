@@ -120,7 +120,7 @@ static json_t *store_status(struct daemon *d, int64_t uid) {
  * The last error and the outbox can name other users' crashes and
  * targets: root only. */
 static int status_json(struct daemon *d, int64_t uid, FILE *f) {
-        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:i, s:I, s:I, s:I, s:I, s:I}",
+        json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:i, s:i, s:I, s:b, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
                               "version", CRASHD_VERSION,
                               "pid", (int) getpid(),
                               "uptime_ns", (json_int_t) (now_ns(CLOCK_MONOTONIC) - d->started_ns),
@@ -135,7 +135,8 @@ static int status_json(struct daemon *d, int64_t uid, FILE *f) {
                               "duplicates", (json_int_t) d->n_duplicates,
                               "bad", (json_int_t) d->n_bad,
                               "retries", (json_int_t) d->n_retries,
-                              "deleted", (json_int_t) d->n_deleted);
+                              "deleted", (json_int_t) d->n_deleted,
+                              "loop_replaced", (json_int_t) d->n_loop_replaced);
         struct forward_stats fs;
         int r;
 
@@ -146,12 +147,13 @@ static int status_json(struct daemon *d, int64_t uid, FILE *f) {
                                                                              : json_util_null());
                 /* The outbox (forward.c): Sentry and webhooks. */
                 forward_get_stats(d, &fs);
-                (void) json_object_set_new(o, "forward", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+                (void) json_object_set_new(o, "forward", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
                                                                    "queued", (json_int_t) fs.queued,
                                                                    "in_flight", (json_int_t) fs.in_flight,
                                                                    "sent", (json_int_t) fs.sent,
                                                                    "dropped", (json_int_t) fs.dropped,
-                                                                   "retries", (json_int_t) fs.retries));
+                                                                   "retries", (json_int_t) fs.retries,
+                                                                   "limited", (json_int_t) d->n_forward_limited));
         }
         (void) json_object_set_new(o, "store", store_status(d, uid));
         r = json_dumpf(o, f, JSON_COMPACT) == 0 ? 0 : -EIO;

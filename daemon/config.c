@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "programs.h"
 #include "util.h"
 
 enum key_type { T_STRING, T_PATH, T_UINT, T_U64, T_SIZE, T_DURATION, T_BOOL, T_LIST, T_LOG_LEVEL, T_LOG_TARGET, T_CSV };
@@ -77,6 +78,11 @@ static const struct key keys[] = {
             "bytes of dumps and reports one user may have; 0: no limit"),
         KEY("max_age", T_DURATION, max_age_s, "90d", 0, UINT64_MAX,
             "crashes older than this are deleted (s, m, h, d); 0: no limit"),
+        KEY("loop_keep", T_UINT, loop_keep, "10", 0, 1000000,
+            "a crash loop: of one group's crashes by one user within loop_window, the first this many "
+            "and the latest are stored, the rest only counted; 0: store all"),
+        KEY("loop_window", T_DURATION, loop_window_s, "1h", 1, UINT64_MAX,
+            "the window loop_keep counts in"),
         KEY("bad_keep", T_UINT, bad_keep, "100", 0, 100000,
             "rejected files kept in spool/bad/, oldest deleted first"),
         KEY("stale_tmp_age", T_DURATION, stale_tmp_age_s, "60s", 1, 86400,
@@ -101,6 +107,8 @@ static const struct key keys[] = {
             "https://KEY@HOST[:PORT]/PROJECT: send each new crash to Sentry (forward.c); empty: off"),
         KEY("sentry_attach_minidump", T_BOOL, sentry_attach_minidump, "no", 0, 0,
             "also send the minidump as an event.minidump attachment"),
+        KEY("sentry_max_per_group", T_UINT, sentry_max_per_group, "10", 0, 1000000,
+            "events sent to Sentry per group per hour; more are counted, not sent; 0: no limit"),
         KEY("webhook_url", T_CSV, webhook_urls, "", 0, 0,
             "URLs (comma-separated) that get a JSON POST for a new signature or one back after the quiet period"),
         KEY("webhook_quiet_period", T_DURATION, webhook_quiet_period_s, "7d", 0, UINT64_MAX,
@@ -470,6 +478,7 @@ void config_done(struct daemon_config *c) {
         strv_free(c->webhook_urls);
         free(c->forward_ca_file);
         strv_free(c->mask_names);
+        programs_unref(c->programs);
         *c = (struct daemon_config) {};
 }
 
@@ -489,6 +498,7 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
         unsigned lineno = 0;
+        bool in_section = false;
         ssize_t n;
 
         f = fopen(path, "re");
@@ -509,6 +519,26 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
                 s = trim(line);
                 if (!*s || *s == '#' || *s == ';')
                         continue;
+                /* [program GLOB]: the keys below it are that section's
+                 * (programs.h), up to the next section. */
+                if (*s == '[') {
+                        size_t len = strlen(s);
+
+                        if (len < 10 || s[len - 1] != ']' || strncmp(s, "[program ", 9) != 0) {
+                                set_err(err, errlen, "%s:%u: expected '[program GLOB]'", path, lineno);
+                                return -EINVAL;
+                        }
+                        s[len - 1] = 0;
+                        if (!c->programs && !(c->programs = programs_new()))
+                                return -ENOMEM;
+                        r = programs_add(c->programs, trim(s + 9), e, sizeof(e));
+                        if (r < 0) {
+                                set_err(err, errlen, "%s:%u: %s", path, lineno, e);
+                                return r;
+                        }
+                        in_section = true;
+                        continue;
+                }
                 eq = strchr(s, '=');
                 if (!eq) {
                         set_err(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
@@ -522,7 +552,8 @@ int config_load_file(struct daemon_config *c, const char *path, char *err, size_
                         value[strlen(value) - 1] = 0;
                         value++;
                 }
-                r = config_set(c, key, value, e, sizeof(e));
+                r = in_section ? programs_set(c->programs, key, value, e, sizeof(e))
+                               : config_set(c, key, value, e, sizeof(e));
                 if (r < 0) {
                         set_err(err, errlen, "%s:%u: %s", path, lineno, e);
                         return r == -ENOENT ? -EINVAL : r;
@@ -619,4 +650,5 @@ void config_dump(const struct daemon_config *c, FILE *f) {
                         break;
                 }
         }
+        programs_dump(c->programs, f);
 }

@@ -44,6 +44,9 @@ struct daemon_config {
         uint64_t max_total_size;        /* bytes of dumps and reports */
         uint64_t max_age_s;
         uint64_t max_crashes_per_user;  /* quotas, per uid */
+        unsigned loop_keep;             /* crash loops (store.c): first N per group, user and window */
+        uint64_t loop_window_s;
+        unsigned sentry_max_per_group;  /* events per group per hour (forward.c) */
         uint64_t max_size_per_user;
 
         /* Housekeeping. */
@@ -73,6 +76,9 @@ struct daemon_config {
 
         int log_level;
         enum log_target log_target;
+
+        /* [program GLOB] sections (programs.h); NULL: none. */
+        struct programs *programs;
 };
 
 /* A key as the table describes it, for --help, --dump-config and the test

@@ -87,6 +87,9 @@ struct daemon {
 
         /* Counters, for the status request and the log. */
         uint64_t n_stored, n_duplicates, n_bad, n_retries, n_deleted;
+        uint64_t n_loop_replaced;       /* crash loops: stored crashes a newer one replaced */
+        uint64_t n_ignored;             /* dumps of programs with [program] collect = no */
+        uint64_t n_forward_limited;     /* Sentry events not sent: sentry_max_per_group */
         char last_error[512];
 };
 

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "forward.h"
+#include "programs.h"
 #include "http-client.h"
 #include "job.h"
 #include "log.h"
@@ -40,7 +41,12 @@ static const char outbox_schema[] =
         "  payload BLOB NOT NULL,"
         "  attachment BLOB,"
         "  attachment_name TEXT);"
-        "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(next_ns, id);";
+        "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(next_ns, id);"
+        /* sentry_max_per_group: each group's events in its current hour. */
+        "CREATE TABLE IF NOT EXISTS sentry_budget("
+        "  group_id INTEGER PRIMARY KEY,"
+        "  window_start_ns INTEGER NOT NULL,"
+        "  sent INTEGER NOT NULL);";
 
 enum { KIND_SENTRY, KIND_WEBHOOK };
 
@@ -147,7 +153,9 @@ static const char *kind_name(int kind) {
 static bool kind_enabled(const struct forward *f, int kind) {
         const struct daemon_config *c = &f->d->config;
 
-        return kind == KIND_SENTRY ? c->sentry_dsn && c->sentry_dsn[0] : c->webhook_urls && c->webhook_urls[0];
+        /* Sentry: the global DSN, or a [program] section's. */
+        return kind == KIND_SENTRY ? (c->sentry_dsn && c->sentry_dsn[0]) || programs_any_dsn(c->programs)
+                                   : c->webhook_urls && c->webhook_urls[0];
 }
 
 static void kick(struct forward *f);
@@ -475,7 +483,7 @@ int forward_job_prepare(struct daemon *d, struct job *j) {
         char **mask = NULL;
         size_t n = 0;
 
-        if (!d->forward || !d->config.sentry_dsn || !d->config.sentry_dsn[0])
+        if (!d->forward || ((!d->config.sentry_dsn || !d->config.sentry_dsn[0]) && !programs_any_dsn(d->config.programs)))
                 return 0;
         /* The worker keeps its own copy: SIGHUP may replace the config's. */
         for (char **p = d->config.mask_names; p && *p; p++)
@@ -555,10 +563,41 @@ static int queue_webhooks(struct forward *f, const struct job *j, int64_t crash_
         return 0;
 }
 
+/* Whether the group may send one more Sentry event this hour (and, if
+ * so, counts it): a crash loop sends its first max events of each hour.
+ * In the store's transaction, so a crash not stored is not counted. */
+static int sentry_budget_take(struct forward *f, int64_t group_id, unsigned max) {
+        static const char sql[] =
+                "INSERT INTO sentry_budget(group_id, window_start_ns, sent) VALUES(?1, ?2, 1)"
+                " ON CONFLICT(group_id) DO UPDATE SET"
+                "  window_start_ns = CASE WHEN ?2 - window_start_ns >= ?3 THEN ?2 ELSE window_start_ns END,"
+                "  sent = CASE WHEN ?2 - window_start_ns >= ?3 THEN 1 ELSE sent + 1 END"
+                " RETURNING sent";
+        sqlite3_stmt *st = NULL;
+        int64_t sent = 0;
+        int rc;
+
+        if (!max)
+                return 1;
+        if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        (void) sqlite3_bind_int64(st, 1, group_id);
+        (void) sqlite3_bind_int64(st, 2, (int64_t) now_ns(CLOCK_REALTIME));
+        (void) sqlite3_bind_int64(st, 3, INT64_C(3600) * 1000000000);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                sent = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return -EIO;
+        return sent <= (int64_t) max;
+}
+
 int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id, int64_t group_id,
                          uint64_t group_count, uint64_t prev_seen_ns) {
         struct forward *f = d->forward;
         const struct daemon_config *c = &d->config;
+        const char *dsn;
         int r;
 
         if (!f)
@@ -568,14 +607,28 @@ int forward_crash_stored(struct daemon *d, const struct job *j, int64_t crash_id
                 if (r < 0)
                         return r;
         }
-        if (c->sentry_dsn && c->sentry_dsn[0] && j->sentry_event) {
+        /* The crash's [program] section may name its own DSN (or none). */
+        dsn = j->sentry_dsn ? j->sentry_dsn : c->sentry_dsn;
+        if (dsn && dsn[0] && j->sentry_event) {
                 char name[NAME_MAX + 8];
                 size_t n = strlen(j->name);
+                unsigned max = j->sentry_max_per_group >= 0 ? (unsigned) j->sentry_max_per_group
+                                                             : c->sentry_max_per_group;
+
+                r = sentry_budget_take(f, group_id, max);
+                if (r < 0)
+                        return r;       /* the database failed: the crash is not stored either */
+                if (r == 0) {
+                        d->n_forward_limited++;
+                        log_debug("Crash %" PRId64 " is not sent to Sentry: group %" PRId64 " sent %u this hour "
+                                  "(sentry_max_per_group).", crash_id, group_id, max);
+                        return 0;
+                }
 
                 /* The attachment is the plain minidump, as Sentry takes it. */
                 (void) snprintf(name, sizeof(name), "%.*s", (int) (str_has_suffix(j->name, ".zst") ? n - 4 : n),
                                 j->name);
-                r = enqueue(f, KIND_SENTRY, c->sentry_dsn, crash_id, j->event_id, j->sentry_event,
+                r = enqueue(f, KIND_SENTRY, dsn, crash_id, j->event_id, j->sentry_event,
                             j->sentry_event_len, j->minidump, j->minidump_len, j->minidump ? name : NULL);
                 /* A full queue drops the forward (said in the log), not the crash. */
                 if (r < 0 && r != -ENOSPC)

@@ -18,6 +18,9 @@
 
 #include "creds.h"
 #include "job.h"
+#include "writer.h"
+#include "packages.h"
+#include "programs.h"
 #include "paths.h"
 #include "sentry-envelope.h"
 #include "signature.h"
@@ -315,6 +318,95 @@ static int to_string(int (*fmt_text)(FILE *, const struct symb_report *),
  * An upload belongs to crashd itself, but anyone may have sent it: it is
  * symbolicated as upload_user. */
 
+static char **strv_dup(char **l) {
+        size_t n = 0;
+        char **c;
+
+        while (l && l[n])
+                n++;
+        c = calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(l[i]))) {
+                        for (size_t k = 0; k < i; k++)
+                                free(c[k]);
+                        free(c);
+                        return NULL;
+                }
+        return c;
+}
+
+static void strv_free_(char **l) {
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}
+
+/* The dump's tags plus the section's, the program's own winning on a
+ * key both have, within the dumper's limit of 64. */
+static int add_tags(struct proto_dump *d, char **tags) {
+        for (char **t = tags; t && *t; t++) {
+                const char *eq = strchr(*t, '=');
+                size_t k = (size_t) (eq - *t);
+                struct proto_tag *grown;
+                bool have = false;
+
+                for (size_t i = 0; i < d->n_tags && !have; i++)
+                        have = strlen(d->tags[i].key) == k && strncmp(d->tags[i].key, *t, k) == 0;
+                if (have || d->n_tags >= 64)
+                        continue;
+                grown = realloc(d->tags, (d->n_tags + 1) * sizeof(*grown));
+                if (!grown)
+                        return -ENOMEM;
+                d->tags = grown;
+                memset(&d->tags[d->n_tags], 0, sizeof(*grown));
+                memcpy(d->tags[d->n_tags].key, *t, k < PROTO_TAG_KEY_MAX - 1 ? k : PROTO_TAG_KEY_MAX - 1);
+                snprintf(d->tags[d->n_tags].value, PROTO_TAG_VALUE_MAX, "%s", eq + 1);
+                d->n_tags++;
+        }
+        return 0;
+}
+
+/* The crash's [program] section (programs.h): collection off, its own
+ * mask, tags, limits and Sentry DSN. */
+static int apply_program_rule(struct job *j, struct proto_dump *d) {
+        const struct program_rule *rule = programs_match(j->programs, j->executable, j->program);
+
+        if (!rule)
+                return 0;
+        if (rule->collect == 0)
+                return set_status(j, JOB_IGNORED, 0, "[program %s] has collect = no", rule->pattern);
+        if (rule->mask_names) {
+                char **m;
+
+                if (j->mask) {
+                        if (!(m = strv_dup(rule->mask_names)))
+                                return set_status(j, JOB_RETRY, -ENOMEM, "out of memory");
+                        strv_free_(j->mask);
+                        j->mask = m;
+                }
+                if (j->sentry_mask) {
+                        if (!(m = strv_dup(rule->mask_names)))
+                                return set_status(j, JOB_RETRY, -ENOMEM, "out of memory");
+                        strv_free_(j->sentry_mask);
+                        j->sentry_mask = m;
+                }
+        }
+        if (rule->tags && add_tags(d, rule->tags) < 0)
+                return set_status(j, JOB_RETRY, -ENOMEM, "out of memory");
+        j->loop_keep = rule->loop_keep;
+        j->sentry_max_per_group = rule->sentry_max_per_group;
+        if (rule->sentry_dsn) {
+                if (!(j->sentry_dsn = strdup(rule->sentry_dsn)))
+                        return set_status(j, JOB_RETRY, -ENOMEM, "out of memory");
+                /* No DSN for these programs: no event to make. */
+                if (!rule->sentry_dsn[0]) {
+                        strv_free_(j->sentry_mask);
+                        j->sentry_mask = NULL;
+                }
+        }
+        return 0;
+}
+
 static int symbolicate(struct job *j, struct symb_context *ctx, const struct proto_dump *d) {
         struct symb_report *rep = NULL;
         char err[512] = "";
@@ -336,6 +428,14 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         r = symb_context_set_mask_limits(ctx, (const char *const *) j->mask, &j->limits.symb);
         if (r >= 0)
                 r = symb_symbolicate(ctx, d, &rep, err, sizeof(err));
+        /* The installed package that holds the executable, when the file
+         * at the dump's path is the one that crashed (its build-id was
+         * checked): a later upgrade is then not taken for the crashed
+         * version. Not for uploads: their paths are another machine's. */
+        if (r >= 0 && !upload && rep->n_modules > 0 && rep->modules[0].elf_path && rep->modules[0].name &&
+            strcmp(rep->modules[0].elf_path, rep->modules[0].name) == 0)
+                (void) packages_owner(NULL, rep->modules[0].name, &j->package,
+                                      &j->package_version);
         if (r >= 0) {
                 r = to_string(NULL, symb_format_json, rep, &j->json, &j->json_len);
                 if (r >= 0)
@@ -382,21 +482,6 @@ static int symbolicate(struct job *j, struct symb_context *ctx, const struct pro
         return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* state/dumps/UID-HASH-NAME, written as a temp file and renamed, synced
  * before the rename when asked: the database row that points at it is
  * committed only after this returns. The name is a function of the
@@ -412,7 +497,7 @@ static int store_file(struct job *j, const uint8_t *buf) {
         fd = openat(j->dumps_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return set_status(j, JOB_RETRY, -errno, "cannot create the stored dump: %m");
-        r = write_all(fd, buf, j->size);
+        r = proto_write_all(fd, buf, j->size);
         if (r == 0 && j->limits.sync && fdatasync(fd) < 0)
                 r = -errno;
         /* Stored dumps stay the crashed user's files, as in the spool. */
@@ -468,6 +553,8 @@ void job_run(struct job *j, struct symb_context *ctx) {
                 set_status(j, JOB_RETRY, -ENOMEM, "out of memory");
                 goto out;
         }
+        if (apply_program_rule(j, d) < 0)
+                goto out;
         if (symbolicate(j, ctx, d) < 0)
                 goto out;
         (void) store_file(j, buf);
@@ -482,6 +569,10 @@ void job_free(struct job *j) {
         free(j->program);
         free(j->executable);
         free(j->build_id);
+        free(j->package);
+        free(j->package_version);
+        free(j->sentry_dsn);
+        programs_unref(j->programs);
         free(j->signature);
         free(j->json);
         free(j->text);

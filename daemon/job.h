@@ -20,6 +20,7 @@ enum job_status {
         JOB_BAD,        /* not a dump we will ever take: move it to spool/bad/ */
         JOB_GONE,       /* the name no longer exists (already stored, or removed) */
         JOB_RETRY,      /* a problem on our side (disk full, out of memory): keep it, retry later */
+        JOB_IGNORED,    /* a [program] section turns collection off for it: remove it, store nothing */
 };
 
 struct job_limits {
@@ -47,6 +48,8 @@ struct job {
          * minidump to attach. */
         char **sentry_mask;
         bool keep_minidump;
+        /* The [program] sections (programs.h), a reference; NULL: none. */
+        struct programs *programs;
         /* Owned: the names masked in the stored report (mask_stored), or
          * NULL to store it unmasked. */
         char **mask;
@@ -67,6 +70,10 @@ struct job {
         int32_t code;
         uint64_t crash_time_ns;
         char *program, *executable, *build_id, *signature;
+        char *package, *package_version;        /* dpkg's, for the executable (packages.h), or NULL */
+        /* What the crash's [program] section sets (-1, NULL: unset). */
+        int64_t loop_keep, sentry_max_per_group;
+        char *sentry_dsn;               /* "": none */
         char *json, *text;
         size_t json_len, text_len;
         uint64_t work_ns;               /* time spent in job_run */

@@ -27,6 +27,7 @@
 #include "blame.h"
 #include "daemon.h"
 #include "forward.h"
+#include "programs.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -312,6 +313,8 @@ static void store_result(struct daemon *d, struct job *j) {
                 .build_id = j->build_id,
                 .signature = j->signature,
                 .upload_from = j->upload_from,
+                .package = j->package,
+                .package_version = j->package_version,
                 .report_json = j->json,
                 .report_json_len = j->json_len,
                 .report_text = j->text,
@@ -326,6 +329,8 @@ static void store_result(struct daemon *d, struct job *j) {
 
         c.before_commit = queue_forwards;
         c.userdata = &ctx;
+        c.loop_keep = j->loop_keep >= 0 ? (unsigned) j->loop_keep : d->config.loop_keep;
+        c.loop_window_ns = d->config.loop_window_s * UINT64_C(1000000000);
 
         log_escape(j->name, esc, sizeof(esc));
         r = store_insert(d->store, &c, &res);
@@ -345,6 +350,17 @@ static void store_result(struct daemon *d, struct job *j) {
         } else {
                 d->n_stored++;
                 retention_stored(d, (uint32_t) j->uid, c.dump_size + c.report_json_len + c.report_text_len);
+                if (res.replaced_id) {
+                        /* A crash loop: the previous latest crash made room
+                         * (its row went with this one's insert). */
+                        if (unlinkat(d->dirs.dumps_fd, res.replaced_stored_name, 0) < 0 && errno != ENOENT)
+                                log_debug_errno(-errno, "Failed to remove the stored dump '%s': %m",
+                                                res.replaced_stored_name);
+                        d->usage_known = false;
+                        d->n_loop_replaced++;
+                        log_debug("Crash %lld replaces crash %lld, the latest of a crash loop in group %lld.",
+                                  (long long) res.id, (long long) res.replaced_id, (long long) res.group_id);
+                }
                 log_crash(&(struct log_crash) {
                         .id = res.id,
                         .program = j->program ? j->program : "?",
@@ -381,6 +397,16 @@ static void handle(struct daemon *d, struct job *j) {
         case JOB_BAD:
                 end_attempt(d, j->name);
                 move_bad(d, j->name, j->uid, j->reason);
+                break;
+        case JOB_IGNORED:
+                /* Not wanted ([program] collect = no): gone from the
+                 * spool, stored nowhere, said once in the log. */
+                end_attempt(d, j->name);
+                d->n_ignored++;
+                log_escape(j->name, esc, sizeof(esc));
+                log_info("'%s' is not collected: %s.", esc, j->reason);
+                if (spool_remove_if_same(&d->dirs, j->name, j->dev, j->ino) >= 0)
+                        (void) unlinkat(d->dirs.uploads_fd, j->name, 0);
                 break;
         case JOB_RETRY:
                 end_attempt(d, j->name);
@@ -478,6 +504,8 @@ static bool start_one(struct daemon *d) {
                 },
         };
         j->queued_ns = now_ns(CLOCK_MONOTONIC);
+        j->programs = programs_ref(d->config.programs);
+        j->loop_keep = j->sentry_max_per_group = -1;
         if (forward_job_prepare(d, j) < 0)
                 log_warning("Out of memory: '%s' will not be forwarded to Sentry.", e->name);
         workqueue_push(d->wq, j);

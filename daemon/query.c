@@ -17,10 +17,10 @@
 
 /* CRASH_N_COLUMNS of them; crash_json() reads them by index, and a query
  * that selects more puts its own after them. */
-#define CRASH_N_COLUMNS 17
+#define CRASH_N_COLUMNS 19
 #define CRASH_COLUMNS \
         "id, uid, spool_name, dump_size, report_size, received_ns, crash_time_ns, pid, signal, code," \
-        " program, executable, build_id, signature, group_id, sha256, upload_from"
+        " program, executable, build_id, signature, group_id, sha256, upload_from, package, package_version"
 
 int query_open_readonly(const char *state_dir, sqlite3 **ret, char *err, size_t errlen) {
         char path[PATH_MAX];
@@ -89,6 +89,9 @@ static json_t *crash_json(sqlite3_stmt *st) {
         r |= set_new(o, "sha256", json_string_lossy(col_text(st, 15)));
         /* Learned by crashd from the connection, not from the upload. */
         r |= set_new(o, "upload_from", json_string_lossy(col_text(st, 16)));
+        /* dpkg's package of the executable, looked up when it was stored. */
+        r |= set_new(o, "package", json_string_lossy(col_text(st, 17)));
+        r |= set_new(o, "package_version", json_string_lossy(col_text(st, 18)));
         if (r) {
                 json_decref(o);
                 return NULL;

@@ -17,7 +17,7 @@
  *   CRASH:  {"id", "time", "time_ns", "received_ns", "pid", "uid",
  *            "signal", "signal_name", "code", "program", "executable",
  *            "build_id", "signature", "group", "file", "size",
- *            "report_size", "sha256"}
+ *            "report_size", "sha256", "upload_from", "package", "package_version"}
  * Errors: -ENOENT (no such crash, or not the caller's), -EIO (the
  * database), -ENOMEM. */
 #pragma once

@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "blame.h"
+#include "notify.h"
 #include "daemon.h"
 #include "forward.h"
 #include "log.h"
@@ -64,13 +65,16 @@ int service_listen_fds(int *ret_notify, int *ret_api) {
 }
 
 void service_notify_status(struct daemon *d) {
-        (void) sd_notifyf(0, "STATUS=%llu crashes stored, %llu rejected; %u in progress, %zu waiting%s",
-                          (unsigned long long) d->n_stored, (unsigned long long) d->n_bad, d->in_flight,
-                          pipeline_backlog(d), d->paused ? "; paused: see the log" : "");
+        char msg[256];
+
+        (void) snprintf(msg, sizeof(msg), "STATUS=%llu crashes stored, %llu rejected; %u in progress, %zu waiting%s",
+                        (unsigned long long) d->n_stored, (unsigned long long) d->n_bad, d->in_flight,
+                        pipeline_backlog(d), d->paused ? "; paused: see the log" : "");
+        (void) notify_send(msg, false);
 }
 
 void service_notify_ready(struct daemon *d) {
-        (void) sd_notify(0, "READY=1");
+        (void) notify_send("READY=1", true);
         service_notify_status(d);
 }
 
@@ -93,7 +97,7 @@ static void on_watchdog(evutil_socket_t fd, short what, void *userdata) {
                 return;
         }
         warned = false;
-        (void) sd_notify(0, "WATCHDOG=1");
+        (void) notify_send("WATCHDOG=1", false);
         service_notify_status(d);
 }
 
@@ -120,7 +124,7 @@ static void on_stop(evutil_socket_t sig, short what, void *userdata) {
                 return;
         }
         log_info("Received %s; finishing the dumps being symbolicated.", strsignal((int) sig));
-        (void) sd_notify(0, "STOPPING=1");
+        (void) notify_send("STOPPING=1", true);
         if (pipeline_drain(d)) {
                 service_drained(d);
                 return;
@@ -149,11 +153,11 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         char err[512];
         int r;
 
-        (void) sd_notify(0, "RELOADING=1");
+        (void) notify_send("RELOADING=1", true);
         r = daemon_config_build(d, &new, err, sizeof(err));
         if (r < 0) {
                 log_error("Reloading the configuration failed, keeping the old one: %s", err);
-                (void) sd_notify(0, "READY=1");
+                (void) notify_send("READY=1", true);
                 return;
         }
         /* These were used to set up sockets, directories and workers. */
@@ -195,6 +199,9 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         old->max_total_size = new.max_total_size;
         old->max_crashes_per_user = new.max_crashes_per_user;    /* retention.c reads them per run */
         old->max_size_per_user = new.max_size_per_user;
+        old->loop_keep = new.loop_keep;
+        old->loop_window_s = new.loop_window_s;
+        old->sentry_max_per_group = new.sentry_max_per_group;
         old->max_age_s = new.max_age_s;
         old->bad_keep = new.bad_keep;
         old->stale_tmp_age_s = new.stale_tmp_age_s;
@@ -214,6 +221,7 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         SWAP(forward_ca_file);
         SWAP(mask_names);
         SWAP(upload_token);             /* http-server.c reads it per upload */
+        SWAP(programs);                 /* jobs hold their own references */
 #undef SWAP
         old->sentry_attach_minidump = new.sentry_attach_minidump;
         old->webhook_quiet_period_s = new.webhook_quiet_period_s;
@@ -226,7 +234,7 @@ static void on_reload(evutil_socket_t sig, short what, void *userdata) {
         (void) retention_run(d, /* check_age= */ true);
         pipeline_kick(d);
         forward_kick(d);        /* a DSN or URL set now sends what waited */
-        (void) sd_notify(0, "READY=1");
+        (void) notify_send("READY=1", true);
 }
 
 int service_start(struct daemon *d) {

@@ -107,15 +107,30 @@ static int exec(struct store *s, const char *sql) {
         return rc == SQLITE_OK ? 0 : fail(s, rc, sql[0] == 'C' ? "creating the schema" : sql);
 }
 
-/* Databases made before crashes had upload_from get it. */
-static int add_upload_from(struct store *s) {
+/* Databases made before crashes had a column get it (additive: older
+ * code reads such a database as before). */
+static int add_column(struct store *s, const char *column) {
+        char probe[128], alter[128];
         sqlite3_stmt *st;
 
-        if (sqlite3_prepare_v2(s->db, "SELECT upload_from FROM crashes LIMIT 0", -1, &st, NULL) == SQLITE_OK) {
+        (void) snprintf(probe, sizeof(probe), "SELECT %s FROM crashes LIMIT 0", column);
+        if (sqlite3_prepare_v2(s->db, probe, -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_finalize(st);
                 return 0;
         }
-        return exec(s, "ALTER TABLE crashes ADD COLUMN upload_from TEXT");
+        (void) snprintf(alter, sizeof(alter), "ALTER TABLE crashes ADD COLUMN %s TEXT", column);
+        return exec(s, alter);
+}
+
+static int add_upload_from(struct store *s) {
+        int r = add_column(s, "upload_from");
+
+        /* dpkg's package for the executable (packages.h), and its version. */
+        if (r >= 0)
+                r = add_column(s, "package");
+        if (r >= 0)
+                r = add_column(s, "package_version");
+        return r;
 }
 
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql) {
@@ -186,7 +201,8 @@ int store_open(const char *state_dir, struct store **ret) {
             (r = prepare(s, &s->insert_crash,
                          "INSERT INTO crashes(uid, spool_name, sha256, stored_name, dump_size, report_size,"
                          " received_ns, crash_time_ns, pid, signal, code, program, executable, build_id,"
-                         " signature, group_id, upload_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
+                         " signature, group_id, upload_from, package, package_version)"
+                         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) < 0 ||
             (r = prepare(s, &s->insert_report, "INSERT INTO reports(crash_id, json, text) VALUES(?,?,?)")) < 0 ||
             (r = prepare(s, &s->upsert_group,
                          "INSERT INTO groups(signature, executable, count, first_seen_ns, last_seen_ns)"
@@ -234,12 +250,62 @@ static void rollback(struct store *s) {
         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A crash loop: when this group already has loop_keep + 1 of this uid's
+ * crashes within the window (the first loop_keep and the latest), the
+ * latest goes and the new one takes its place; the group still counts
+ * every crash. Inside store_insert's transaction, before the insert. */
+static int loop_replace(struct store *s, const struct store_crash *c, int64_t group_id, uint64_t seen,
+                        int64_t *ret_id, char *name, size_t name_size) {
+        static const char sql[] =
+                "SELECT count(*), max(id) FROM crashes WHERE group_id = ?1 AND uid = ?2"
+                " AND (CASE WHEN crash_time_ns > 0 THEN crash_time_ns ELSE received_ns END) >= ?3";
+        sqlite3_stmt *st = NULL;
+        int64_t n = 0, latest = 0;
+        int rc, r;
+
+        if (!c->loop_keep)
+                return 0;
+        r = prepare(s, &st, sql);
+        if (r < 0)
+                return r;
+        (void) sqlite3_bind_int64(st, 1, group_id);
+        (void) sqlite3_bind_int64(st, 2, c->uid);
+        (void) sqlite3_bind_int64(st, 3, (int64_t) (seen > c->loop_window_ns ? seen - c->loop_window_ns : 0));
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                n = sqlite3_column_int64(st, 0);
+                latest = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "counting a group's recent crashes");
+        if (n < (int64_t) c->loop_keep + 1)
+                return 0;
+
+        r = prepare(s, &st, "SELECT stored_name FROM crashes WHERE id = ?");
+        if (r < 0)
+                return r;
+        (void) sqlite3_bind_int64(st, 1, latest);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                (void) snprintf(name, name_size, "%s", (const char *) sqlite3_column_text(st, 0) ?: "");
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "finding a group's latest crash");
+        r = store_delete_crash(s, latest);
+        if (r < 0)
+                return r;
+        *ret_id = latest;
+        return 0;
+}
+
 int store_insert(struct store *s, const struct store_crash *c, struct store_insert_result *ret) {
         /* When the crash happened, for first/last seen: the dump's clock if
          * it has one, else when it arrived. */
         uint64_t seen = c->crash_time_ns ? c->crash_time_ns : c->received_ns;
-        int64_t id, group_id;
+        int64_t id, group_id, replaced_id = 0;
         uint64_t group_count;
+        char replaced_name[256] = "";
         int rc, r;
 
         r = exec(s, "BEGIN IMMEDIATE");
@@ -306,6 +372,11 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
         bind_text(s->insert_crash, 15, c->signature);
         (void) sqlite3_bind_int64(s->insert_crash, 16, group_id);
         bind_text(s->insert_crash, 17, c->upload_from && *c->upload_from ? c->upload_from : NULL);
+        bind_text(s->insert_crash, 18, c->package);
+        bind_text(s->insert_crash, 19, c->package_version);
+        r = loop_replace(s, c, group_id, seen, &replaced_id, replaced_name, sizeof(replaced_name));
+        if (r < 0)
+                goto fail;
         r = step_done(s, s->insert_crash, "inserting the crash");
         if (r < 0)
                 goto fail;
@@ -336,7 +407,10 @@ int store_insert(struct store *s, const struct store_crash *c, struct store_inse
         r = exec(s, "COMMIT");
         if (r < 0)
                 goto fail;
-        *ret = (struct store_insert_result) { .id = id, .group_id = group_id, .group_count = group_count };
+        *ret = (struct store_insert_result) { .id = id, .group_id = group_id, .group_count = group_count,
+                                              .replaced_id = replaced_id };
+        if (replaced_id)
+                memcpy(ret->replaced_stored_name, replaced_name, sizeof(ret->replaced_stored_name));
         return 0;
 fail:
         rollback(s);

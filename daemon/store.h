@@ -44,6 +44,12 @@ struct store_crash {
         const char *build_id;           /* hex, or NULL */
         const char *signature;
         const char *upload_from;        /* an upload's peer (crashd's own knowledge), or NULL */
+        const char *package, *package_version;  /* dpkg's for the executable, or NULL */
+        /* Crash loops: of this group's crashes by this uid within
+         * loop_window_ns of this one, keep the first loop_keep and the
+         * latest; 0: keep all. */
+        unsigned loop_keep;
+        uint64_t loop_window_ns;
         const char *report_json;
         size_t report_json_len;
         const char *report_text;
@@ -61,6 +67,10 @@ struct store_insert_result {
         bool duplicate;                 /* the key was already stored: nothing changed */
         int64_t group_id;
         uint64_t group_count;
+        /* A crash loop's previous latest crash, deleted in the same
+         * transaction (0: none): its file is the caller's to remove. */
+        int64_t replaced_id;
+        char replaced_stored_name[256];
 };
 
 int store_insert(struct store *s, const struct store_crash *c, struct store_insert_result *ret);

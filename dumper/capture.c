@@ -168,6 +168,7 @@ static int build(struct capture *c) {
                 c->status.len = (size_t) dumper_rt.park.status_len;
         }
         capture_read_process_files(c);
+        capture_read_host(c);
         /* ...then let them go: the rest needs only what we copied. */
         capture_release_threads(c);
         release_process(c);
@@ -185,6 +186,9 @@ static int build(struct capture *c) {
         if (r < 0)
                 return r;
         r = capture_write_crashd_streams(c);
+        if (r < 0)
+                return r;
+        r = capture_write_host(c);
         if (r < 0)
                 return r;
         return proto_writer_finish(&c->w);

@@ -90,6 +90,12 @@ struct capture {
         uint64_t r_debug;
         const char *exe;
         uint64_t self_addr;
+        /* host.c, for the core handler: the crashed process's hostname (%h;
+         * NULL: ours, uname()'s) and root directory (above 0: a descriptor
+         * of /proc/PID/root, whose /etc/machine-id and container marks are
+         * read inside it; else our own /). */
+        const char *hostname;
+        int root_dirfd;
 
         /* From /proc/PID/stat. */
         uint32_t ppid;
@@ -97,14 +103,20 @@ struct capture {
         uint64_t env_start, env_end;
         char comm[17];
         /* /proc/PID files, read while the process still exists. Already
-         * set (text not NULL) before capture_read_process_files(): kept. */
-        struct capture_text status, cmdline, auxv, environ;
+         * set (text not NULL) before capture_read_process_files() and
+         * capture_read_host(): kept. */
+        struct capture_text status, cmdline, auxv, environ, cgroup;
 
         /* tls.c: the modules with thread-local storage. */
         struct proto_tls_module *tls;   /* in scratch */
         size_t n_tls;
         uint16_t dtv_entry_size, dtv_pointer_offset;
 };
+
+/* host.c: PROTO_STREAM_HOST. The cgroups are read while the process
+ * exists, the rest when the stream is written. */
+void capture_read_host(struct capture *c);
+int capture_write_host(struct capture *c);
 
 /* threads.c */
 int capture_threads(struct capture *c);

@@ -115,7 +115,7 @@ static const char *const breakpad_stream_names[] = {
 
 static const char *const crashd_stream_names[] = {
         [0x1] = "CrashdCrashInfo", [0x2] = "CrashdThreadInfo", [0x3] = "CrashdTags",
-        [0x4] = "CrashdBreadcrumbs", [0x5] = "CrashdTls",
+        [0x4] = "CrashdBreadcrumbs", [0x5] = "CrashdTls", [0x6] = "CrashdHost",
 };
 
 const char *proto_stream_name(uint32_t type) {

@@ -691,6 +691,7 @@ enum kind {
         K_TAGS,
         K_BREADCRUMBS,
         K_TLS,
+        K_HOST,
         K_MAX,
 };
 
@@ -714,6 +715,7 @@ static int kind_of(uint32_t type) {
         case PROTO_STREAM_TAGS:           return K_TAGS;
         case PROTO_STREAM_BREADCRUMBS:    return K_BREADCRUMBS;
         case PROTO_STREAM_TLS:            return K_TLS;
+        case PROTO_STREAM_HOST:           return K_HOST;
         default:                          return -1;
         }
 }
@@ -820,6 +822,7 @@ static int parse_file(struct ctx *c) {
         d->environ = blob_of(d, LOC(K_ENVIRON));
         d->auxv = blob_of(d, LOC(K_AUXV));
         d->maps = blob_of(d, LOC(K_MAPS));
+        d->host = blob_of(d, LOC(K_HOST));
 #undef LOC
         return 0;
 }

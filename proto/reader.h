@@ -89,6 +89,7 @@ struct proto_dump {
         size_t n_breadcrumbs;
 
         struct proto_blob cpu_info, proc_status, lsb_release, cmd_line, environ, auxv, maps;
+        struct proto_blob host;                 /* PROTO_STREAM_HOST: KEY=VALUE lines */
 
         bool has_dso_debug;
         struct md_raw_debug dso_debug;

@@ -15,6 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev
+      # libc++ for tests/conformance/printers-libcxx.cc (clang -stdlib=libc++)
+      libc++-14-dev libc++abi-14-dev
       libzstd-dev zstd libdw-dev libelf-dev libdebuginfod-dev debuginfod
       libcmocka-dev elfutils gdb libc6-dbg python3 curl
       # lldb reads the cores of crashctl export --core (tests/export)

@@ -13,93 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cxx-names.h"
 #include "symb-internal.h"
 #include "values.h"
 
 /* A libc has some 3,000 symbols, a large C++ program 300,000: the alias
  * scan below is linear, so it is skipped beyond this. */
 #define MAX_ALIAS_SCAN 200000
-
-/* A parameter type as gdb's canonical C++ names spell it (the demangler's
- * style, which is what cp_canonicalize_string gives): "const char *" ->
- * "char const*", "char **" -> "char**". */
-static void canonical_type(FILE *f, const char *t) {
-        char *c = symb_cxx_canonical_type(t);
-
-        fputs(c ? c : t, f);
-        free(c);
-}
-
-/* gdb's symbol print name of a function: in C its linkage name (gdb keeps
- * C symbols in linkage form), in C++ the demangled linkage name with its
- * parameters, or for a function without one (main, extern "C") the
- * qualified name and the parameter types: "main(int, char**)". */
-static char *function_print_name(Dwarf_Die *fn) {
-        Dwarf_Attribute a;
-        const char *linkage = NULL;
-        char *out = NULL, *base;
-        size_t len = 0;
-        Dwarf_Die child, origin = *fn;
-        bool first = true, parsable;
-        FILE *f;
-
-        if (!symb_die_is_cxx(fn))
-                return symb_die_function_name(fn);
-        if (dwarf_attr_integrate(fn, DW_AT_linkage_name, &a) || dwarf_attr_integrate(fn, DW_AT_MIPS_linkage_name, &a))
-                linkage = dwarf_formstring(&a);
-        if (linkage) {
-                char *d = symb_demangle(linkage);
-
-                return d ? d : strdup(linkage);
-        }
-        base = symb_die_function_name(fn);
-        if (!base)
-                return NULL;
-        /* The parameters are on the concrete DIE, or on its declaration. */
-        if (dwarf_child(fn, &child) != 0 &&
-            dwarf_formref_die(dwarf_attr(fn, DW_AT_specification, &a), &origin))
-                fn = &origin;
-        f = open_memstream(&out, &len);
-        if (!f) {
-                free(base);
-                return NULL;
-        }
-        /* gdb canonicalizes the computed name with its C++ name parser,
-         * which cannot parse a lambda's "<lambda(int)>": such a name keeps
-         * c_print_type's spelling ("const std::_Any_data &"). */
-        parsable = strstr(base, "<lambda") == NULL;
-        fprintf(f, "%s(", base);
-        free(base);
-        if (dwarf_child(fn, &child) == 0)
-                do {
-                        Dwarf_Die pt;
-                        char *t;
-                        int tag = dwarf_tag(&child);
-
-                        if (tag == DW_TAG_unspecified_parameters) {
-                                fputs(first ? "..." : ", ...", f);
-                                break;
-                        }
-                        if (tag != DW_TAG_formal_parameter)
-                                continue;
-                        t = symb_type_name(dwarf_formref_die(dwarf_attr_integrate(&child, DW_AT_type, &a), &pt)
-                                                   ? &pt : NULL);
-                        fputs(first ? "" : ", ", f);
-                        if (parsable)
-                                canonical_type(f, t ? t : "?");
-                        else
-                                fputs(t ? t : "?", f);
-                        free(t);
-                        first = false;
-                } while (dwarf_siblingof(&child, &child) == 0);
-        fputc(')', f);
-        if (fclose(f) != 0) {
-                free(out);
-                return NULL;
-        }
-        return out;
-}
 
 /* The debug info's function holding addr: its print name and entry (the
  * start of its first range, gdb's BLOCK_ENTRY_PC), in addresses of the
@@ -137,7 +56,7 @@ static char *debug_function(Dwfl_Module *m, uint64_t addr, uint64_t *entry) {
                 off = dwarf_ranges(&scopes[i], 0, &base, &low, &high);
                 if (off > 0) {
                         *entry = low + bias;
-                        name = function_print_name(&scopes[i]);
+                        name = symb_die_print_name(&scopes[i]);
                 }
                 break;
         }

@@ -14,6 +14,7 @@
  * is copied. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,4 +303,133 @@ char *symb_cxx_canonical_name(const char *s) {
 
 char *symb_cxx_canonical_type(const char *s) {
         return canonical(s, true);
+}
+
+/* ---- return types: what DMGL_RET_DROP leaves out ----
+ *
+ * gdb demangles a DW_AT_linkage_name with DMGL_RET_DROP (dwarf2_physname,
+ * gdb/dwarf2/read.c): the return type of a template function, which the
+ * mangling encodes, is not printed, nor that of the function a local
+ * entity is in (libiberty's d_print_comp drops it for every function type
+ * it prints at that level: "int f<int>()::Local::run(int)" is
+ * "f<int>()::Local::run(int)"). __cxa_demangle prints them all, each
+ * followed by a space, before the name; the name is found from its
+ * parameter list backwards. */
+
+/* The bracket opening the one that closes at s[close], any kind counted
+ * alike; SIZE_MAX when there is none. */
+static size_t open_of(const char *s, size_t close) {
+        int depth = 0;
+
+        for (size_t i = close + 1; i-- > 0;) {
+                if (s[i] == ')' || s[i] == ']' || s[i] == '}' || s[i] == '>')
+                        depth++;
+                else if ((s[i] == '(' || s[i] == '[' || s[i] == '{' || s[i] == '<') && --depth == 0)
+                        return i;
+        }
+        return SIZE_MAX;
+}
+
+/* The start of "operator<op>" ending at s[e], SIZE_MAX when there is
+ * none there. */
+static size_t operator_at(const char *s, size_t e) {
+        static const char *const ops[] = {
+                "()", "[]", " new[]", " delete[]", " new", " delete", "->*", "->", "<<=", ">>=", "<<", ">>",
+                "<=", ">=", "==", "!=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
+                "^=", "+", "-", "*", "/", "%", "^", "&", "|", "~", "!", "=", "<", ">", ",",
+        };
+
+        for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+                size_t n = strlen(ops[k]), b;
+
+                if (e < n + 8 || memcmp(s + e - n, ops[k], n) != 0 || memcmp(s + e - n - 8, "operator", 8) != 0)
+                        continue;
+                b = e - n - 8;
+                if (b == 0 || s[b - 1] == ':' || s[b - 1] == ' ')
+                        return b;
+        }
+        return SIZE_MAX;
+}
+
+/* s[0..e) less a method's trailing qualifiers (" const", " &"). */
+static size_t strip_qualifiers(const char *s, size_t e) {
+        static const char *const quals[] = { " const", " volatile", " restrict", " &&", " &" };
+
+        for (size_t k = 0; k < sizeof(quals) / sizeof(quals[0]); k++) {
+                size_t n = strlen(quals[k]);
+
+                if (e >= n && memcmp(s + e - n, quals[k], n) == 0) {
+                        e -= n;
+                        k = (size_t) -1;        /* again: " const &" */
+                }
+        }
+        return e;
+}
+
+static size_t qualified_start(const char *s, size_t e, int depth);
+
+/* The start of the name's last component, which ends at s[e]. */
+static size_t component_start(const char *s, size_t e, int depth) {
+        size_t o, b;
+
+        if ((o = operator_at(s, e)) != SIZE_MAX)
+                return o;
+        if (e > 0 && s[e - 1] == '>') {
+                size_t m = open_of(s, e - 1);
+
+                if (m == SIZE_MAX)
+                        return SIZE_MAX;
+                /* "operator()<int>", "operator< <int>" */
+                if ((o = operator_at(s, m)) != SIZE_MAX ||
+                    (m > 0 && s[m - 1] == ' ' && (o = operator_at(s, m - 1)) != SIZE_MAX))
+                        return o;
+                e = m;
+        }
+        while (e > 0 && s[e - 1] == ']') {      /* "label[abi:cxx11]" */
+                size_t m = open_of(s, e - 1);
+
+                if (m == SIZE_MAX)
+                        return SIZE_MAX;
+                e = m;
+        }
+        if (e > 0 && s[e - 1] == '}')           /* "{lambda(int)#1}" */
+                return open_of(s, e - 1);
+        if (e >= 21 && memcmp(s + e - 21, "(anonymous namespace)", 21) == 0)
+                return e - 21;
+        if (e > 0 && s[e - 1] == ')') {
+                /* "f(int)::Local": the function of a local name */
+                size_t m = open_of(s, e - 1);
+
+                return m == SIZE_MAX || depth >= DEPTH_MAX ? SIZE_MAX : qualified_start(s, m, depth + 1);
+        }
+        for (b = e; b > 0 && (isalnum((unsigned char) s[b - 1]) || s[b - 1] == '_' || s[b - 1] == '$'); b--)
+                ;
+        if (b == e)
+                return SIZE_MAX;
+        return b > 0 && s[b - 1] == '~' ? b - 1 : b;
+}
+
+/* The start of the qualified name that ends at s[e]. */
+static size_t qualified_start(const char *s, size_t e, int depth) {
+        for (;;) {
+                size_t b = component_start(s, e, depth);
+
+                if (b == SIZE_MAX || b < 2 || s[b - 1] != ':' || s[b - 2] != ':')
+                        return b;
+                e = strip_qualifiers(s, b - 2);
+        }
+}
+
+size_t symb_cxx_return_type_length(const char *d) {
+        size_t e = strip_qualifiers(d, strlen(d)), p, b;
+
+        if (e == 0 || d[e - 1] != ')' || (p = open_of(d, e - 1)) == SIZE_MAX || p == 0)
+                return 0;
+        /* A conversion ("operator int"), operator new and delete: no
+         * return type, and spaces inside their names. */
+        for (const char *q = d; (q = strstr(q, "operator")) && (size_t) (q - d) < p; q += 8)
+                if ((q == d || q[-1] == ':' || q[-1] == ' ') && q[8] == ' ')
+                        return 0;
+        b = qualified_start(d, p, 0);
+        return b != SIZE_MAX && b > 0 && d[b - 1] == ' ' ? b : 0;
 }

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "host.h"
 #include "symb-internal.h"
 
 #define SYMB_JSON_VERSION 1
@@ -207,6 +208,49 @@ static void put_crash(FILE *out, const struct symb_report *r) {
         fputc('}', out);
 }
 
+static void put_host(FILE *out, const struct proto_dump *d) {
+        struct symb_host h;
+
+        fputs(",\n\"host\":", out);
+        if (!symb_host_get(d, &h)) {
+                fputs("null", out);
+                return;
+        }
+        {
+                const struct {
+                        const char *key, *value;
+                } fields[] = {
+                        { "hostname", h.hostname },
+                        { "machine_id", h.machine_id },
+                        { "boot_id", h.boot_id },
+                        { "kernel_release", h.kernel_release },
+                        { "kernel_version", h.kernel_version },
+                        { "cgroup", h.cgroup },
+                        { "systemd_unit", h.unit },
+                        { "systemd_slice", h.slice },
+                        { "systemd_user_unit", h.user_unit },
+                };
+
+                for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                        fprintf(out, "%s\"%s\":", i ? "," : "{", fields[i].key);
+                        symb_json_string_or_null(out, fields[i].value);
+                }
+        }
+        fputs(",\"container\":", out);
+        if (h.container) {
+                fputs("{\"runtime\":", out);
+                symb_json_string(out, h.container);
+                fputs(",\"id\":", out);
+                symb_json_string_or_null(out, h.container_id);
+                fputs(",\"name\":", out);
+                symb_json_string_or_null(out, h.container_name);
+                fputc('}', out);
+        } else
+                fputs("null", out);
+        fputc('}', out);
+        symb_host_done(&h);
+}
+
 int symb_format_json(FILE *out, const struct symb_report *r, const char *const *mask) {
         const struct proto_dump *d;
         _cleanup_free_ char *cmd = NULL;
@@ -219,6 +263,7 @@ int symb_format_json(FILE *out, const struct symb_report *r, const char *const *
         cmd = symb_crash_cmdline(r);
         fputs(",\n\"command_line\":", out);
         symb_json_string_or_null(out, cmd);
+        put_host(out, d);
         fprintf(out, ",\n\"threads_in_dump\":%zu,\"truncated\":", r->n_threads_in_dump);
         symb_json_string_or_null(out, r->truncated);
         fputs(",\n\"tags\":{", out);

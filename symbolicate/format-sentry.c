@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "host.h"
 #include "symb-internal.h"
 
 /* Sentry trims a frame's vars beyond about 2 KiB (relay's "medium" bag);
@@ -409,12 +410,22 @@ static void put_extra(FILE *out, const struct symb_report *r) {
         fputc('}', out);
 }
 
+static bool has_tag(const struct proto_dump *d, const char *key) {
+        for (size_t i = 0; i < d->n_tags; i++)
+                if (!strcmp(d->tags[i].key, key))
+                        return true;
+        return false;
+}
+
 int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const *mask) {
         const struct proto_dump *d;
         const struct symb_thread *crashed = NULL;
         struct symb_crash c;
         char id[33];
         const char *release, *env;
+        struct symb_host host;
+        bool have_host;
+        size_t n_put;
 
         if (!out || !r)
                 return -EINVAL;
@@ -441,9 +452,34 @@ int symb_format_sentry(FILE *out, const struct symb_report *r, const char *const
                 symb_json_string(out, env);
         }
         fputs(",\"sdk\":{\"name\":\"crashd\",\"version\":\"" CRASHD_VERSION "\"}", out);
+        have_host = symb_host_get(d, &host);
+        if (host.hostname) {
+                fputs(",\"server_name\":", out);
+                symb_json_string(out, host.hostname);
+        }
         fputs(",\n\"tags\":{", out);
+        /* Where it crashed, as tags Sentry can search, unless the program
+         * set tags of those names itself (one key once in the object). */
+        n_put = 0;
+        if (host.unit && !has_tag(d, "systemd_unit")) {
+                fputs("\"systemd_unit\":", out);
+                symb_json_string(out, host.user_unit ? host.user_unit : host.unit);
+                n_put++;
+        }
+        if (host.container && !has_tag(d, "container")) {
+                char container[256];
+
+                (void) snprintf(container, sizeof(container), "%s%s%s", host.container,
+                                host.container_name || host.container_id ? ":" : "",
+                                host.container_name ? host.container_name : host.container_id ? host.container_id : "");
+                fputs(n_put ? ",\"container\":" : "\"container\":", out);
+                symb_json_string(out, container);
+                n_put++;
+        }
+        if (have_host)
+                symb_host_done(&host);
         for (size_t i = 0; i < d->n_tags; i++) {
-                if (i)
+                if (i || n_put)
                         fputc(',', out);
                 symb_json_key(out, d->tags[i].key);
                 /* Tags come from the program: one named like a secret is

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "host.h"
 #include "symb-internal.h"
 
 static const char *or_reason(const struct symb_var *v, char *buf, size_t n) {
@@ -66,6 +67,63 @@ static void print_exception(FILE *out, const struct symb_exception *e) {
         fputc('\n', out);
 }
 
+/* Host:, Unit: and Container: lines, from the dump's host stream. */
+static void print_host(FILE *out, const struct proto_dump *d) {
+        struct symb_host h;
+
+        if (!symb_host_get(d, &h))
+                return;
+        if (h.hostname || h.kernel_release) {
+                const char *sep = "";
+
+                fputs("Host: ", out);
+                if (h.hostname) {
+                        symb_text_put(out, h.hostname);
+                        sep = ", ";
+                }
+                if (h.kernel_release) {
+                        fprintf(out, "%skernel ", sep);
+                        symb_text_put(out, h.kernel_release);
+                }
+                if (h.machine_id) {
+                        fputs(", machine-id ", out);
+                        symb_text_put(out, h.machine_id);
+                }
+                if (h.boot_id) {
+                        fputs(", boot ", out);
+                        symb_text_put(out, h.boot_id);
+                }
+                fputc('\n', out);
+        }
+        if (h.unit) {
+                fputs("Unit: ", out);
+                symb_text_put(out, h.user_unit ? h.user_unit : h.unit);
+                if (h.user_unit) {
+                        fputs(" of ", out);
+                        symb_text_put(out, h.unit);
+                }
+                if (h.slice) {
+                        fputs(" in ", out);
+                        symb_text_put(out, h.slice);
+                }
+                fputc('\n', out);
+        }
+        if (h.container) {
+                fputs("Container: ", out);
+                symb_text_put(out, h.container);
+                if (h.container_name) {
+                        fputc(' ', out);
+                        symb_text_put(out, h.container_name);
+                }
+                if (h.container_id) {
+                        fputc(' ', out);
+                        symb_text_put(out, h.container_id);
+                }
+                fputc('\n', out);
+        }
+        symb_host_done(&h);
+}
+
 static void print_header(FILE *out, const struct symb_report *r) {
         struct symb_crash c;
         _cleanup_free_ char *cmd = NULL;
@@ -105,6 +163,7 @@ static void print_header(FILE *out, const struct symb_report *r) {
                 symb_text_put(out, cmd);
                 fputc('\n', out);
         }
+        print_host(out, r->dump);
         if (r->dump->n_tags > 0) {
                 fputs("Tags:", out);
                 for (size_t i = 0; i < r->dump->n_tags; i++) {

@@ -617,6 +617,18 @@ static bool symbol_entry(Dwfl_Module *mod, const char *name, uint64_t *ret) {
         return false;
 }
 
+bool symb_die_entry_pc(Dwarf_Die *fn, Dwarf_Addr *ret) {
+        Dwarf_Addr base, low, high;
+
+        if (dwarf_entrypc(fn, ret) == 0)
+                return true;
+        if (dwarf_ranges(fn, 0, &base, &low, &high) > 0) {
+                *ret = low;
+                return true;
+        }
+        return false;
+}
+
 /* The entry of the function a DIE names: its own entry pc when it is a
  * definition, else its ELF symbol (a declaration, or the abstract origin
  * of an out-of-line copy). */
@@ -625,7 +637,7 @@ bool symb_function_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint6
         Dwarf_Addr pc;
         const char *name;
 
-        if (!dwarf_hasattr(fn, DW_AT_declaration) && dwarf_entrypc(fn, &pc) == 0) {
+        if (!dwarf_hasattr(fn, DW_AT_declaration) && symb_die_entry_pc(fn, &pc)) {
                 *ret = pc + bias;
                 return true;
         }
@@ -662,7 +674,7 @@ static bool origin_is_function(Dwarf_Die *origin, const struct symb_frame_contex
         b = die_link_name((Dwarf_Die *) &fc->subprogram);
         if (a && b && strcmp(a, b) == 0)
                 return true;
-        return caller && caller->module && dwarf_entrypc((Dwarf_Die *) &fc->subprogram, &entry) == 0 &&
+        return caller && caller->module && symb_die_entry_pc((Dwarf_Die *) &fc->subprogram, &entry) &&
                symb_function_entry(caller->module, caller->bias, origin, &target) && target == entry + fc->bias;
 }
 
@@ -758,7 +770,7 @@ static bool call_site_value(struct machine *m, unsigned regno, Dwarf_Off param_o
                 Dwarf_Addr entry;
                 uint64_t target;
 
-                if (dwarf_getlocation(&a, &ops, &n) == 0 && dwarf_entrypc((Dwarf_Die *) &fc->subprogram, &entry) == 0 &&
+                if (dwarf_getlocation(&a, &ops, &n) == 0 && symb_die_entry_pc((Dwarf_Die *) &fc->subprogram, &entry) &&
                     symb_expr_value(caller, &a, ops, n, &target) == SYMB_REASON_NONE)
                         target_ok = target == entry + fc->bias;
         }

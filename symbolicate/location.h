@@ -113,6 +113,11 @@ bool symb_call_site_at(Dwarf_Die *fn, Dwarf_Addr return_pc, Dwarf_Die *ret);
  * origin of an out-of-line copy). */
 bool symb_function_entry(Dwfl_Module *mod, Dwarf_Addr bias, Dwarf_Die *fn, uint64_t *ret);
 
+/* The entry of a function DIE with code, as gdb's BLOCK_ENTRY_PC: its
+ * low pc, or the start of its first range (a function with a ".cold"
+ * part has DW_AT_ranges only, which dwarf_entrypc does not read). */
+bool symb_die_entry_pc(Dwarf_Die *fn, Dwarf_Addr *ret);
+
 /* The address of the thread-local storage block of fc->module in fc's
  * thread (what DW_OP_form_tls_address adds its offset to), the way
  * glibc's libthread_db finds it for gdb: fs_base - l_tls_offset for a

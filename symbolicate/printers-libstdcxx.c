@@ -24,58 +24,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "printers.h"
+#include "printers-lib.h"
 
 /* Steps of one RB-tree successor search (a tree of 2^64 nodes is 128
  * deep): more is a corrupt tree. */
 #define MAX_TREE_STEPS 256
 
-enum hint { HINT_NONE, HINT_ARRAY, HINT_MAP };
-
-/* One value being printed by a library printer. */
-struct lv {
-        struct printer *p;
-        Dwarf_Die t;                    /* its type, peeled */
-        const struct symb_value *v;
-        uint64_t off;                   /* its first byte in v */
-        int recurse;
-        const char *name;               /* the printer's name: "std::vector" */
-        const char *full;               /* the type's whole name */
-};
-
-/* gdb's print_children state. */
-struct kids {
-        struct printer *p;
-        int recurse;
-        enum hint hint;
-        bool no_text;                   /* to_string gave None: no " = " first */
-        unsigned i;                     /* children printed (a map's keys and values apart) */
-        bool stopped;                   /* max-depth reached: "{...}" and nothing more */
-};
-
-struct lib_printer {
-        const char *name;
-        /* Prints to_string; false when it cannot (nothing printed, the
-         * raw structure is printed instead). *none: to_string is None. */
-        bool (*to_string)(struct lv *x, bool *none);
-        /* Walks the children into k; NULL: the printer has none. */
-        void (*children)(struct lv *x, struct kids *k);
-        enum hint hint;
-};
-
-static const struct lib_printer *find_printer(Dwarf_Die *t, char **full, const char **name);
 
 /* ---- gdb's print_children ---- */
 
 /* Whether child k->i may be printed: gdb's loop stops at print elements
  * (and then says "..."). */
-static bool kids_room(const struct kids *k) {
+bool kids_room(const struct kids *k) {
         return !k->stopped && !pv_failed(k->p) && k->i < pv_max_elements(k->p);
 }
 
 /* The separator and label before child k->i; false if max-depth stops
  * the children here ("{...}" printed). */
-static bool kid_open(struct kids *k, const char *label) {
+bool kid_open(struct kids *k, const char *label) {
         bool key = k->hint == HINT_MAP && k->i % 2 == 0;
 
         if (k->i == 0) {
@@ -98,7 +64,7 @@ static bool kid_open(struct kids *k, const char *label) {
         return true;
 }
 
-static void kid_close(struct kids *k) {
+void kid_close(struct kids *k) {
         if (k->hint == HINT_MAP && k->i % 2 == 0)
                 pv_puts(k->p, "] = ");
         k->i++;
@@ -107,20 +73,20 @@ static void kid_close(struct kids *k) {
 /* A child's value at addr in memory; false when none of it is in the
  * dump (its marker printed: the walk stops there). A map's key is
  * printed one level up: gdb gives keys one more level of max-depth. */
-static bool kid_value_at(struct kids *k, Dwarf_Die *type, uint64_t addr) {
+bool kid_value_at(struct kids *k, Dwarf_Die *type, uint64_t addr) {
         int recurse = k->hint == HINT_MAP && k->i % 2 == 0 ? k->recurse : k->recurse + 1;
 
         return pv_value_at(k->p, type, addr, recurse) == SYMB_REASON_NONE;
 }
 
-static void kid_value_in(struct kids *k, Dwarf_Die *type, const struct symb_value *v, uint64_t off) {
+void kid_value_in(struct kids *k, Dwarf_Die *type, const struct symb_value *v, uint64_t off) {
         int recurse = k->hint == HINT_MAP && k->i % 2 == 0 ? k->recurse : k->recurse + 1;
 
         pv_value(k->p, type, v, off, recurse);
 }
 
 /* One child that is an error or a marker, after which the walk ends. */
-static void kid_error(struct kids *k, const char *label, const char *what) {
+void kid_error(struct kids *k, const char *label, const char *what) {
         enum hint hint = k->hint;
 
         if (!kids_room(k))
@@ -137,7 +103,7 @@ static void kid_error(struct kids *k, const char *label, const char *what) {
         k->hint = hint;
 }
 
-static void kids_end(struct kids *k, bool exhausted) {
+void kids_end(struct kids *k, bool exhausted) {
         if (k->stopped || k->i == 0)
                 return;
         if (!exhausted)
@@ -148,7 +114,7 @@ static void kids_end(struct kids *k, bool exhausted) {
 /* ---- reading the container's own fields ---- */
 
 /* Member path "a.b.c" of x's type: its type and offset in x. */
-static bool lv_member(const struct lv *x, const char *path, Dwarf_Die *type, uint64_t *off) {
+bool lv_member(const struct lv *x, const char *path, Dwarf_Die *type, uint64_t *off) {
         Dwarf_Die t = x->t;
         uint64_t total = 0;
         char part[64];
@@ -173,7 +139,7 @@ static bool lv_member(const struct lv *x, const char *path, Dwarf_Die *type, uin
 }
 
 /* An integer or pointer member, wholly known. */
-static bool lv_u64(const struct lv *x, const char *path, uint64_t *ret) {
+bool lv_u64(const struct lv *x, const char *path, uint64_t *ret) {
         Dwarf_Die type;
         uint64_t off;
         int64_t size;
@@ -184,20 +150,20 @@ static bool lv_u64(const struct lv *x, const char *path, uint64_t *ret) {
 }
 
 /* What a pointer member points to: its type. */
-static bool pointee(Dwarf_Die *ptr_type, Dwarf_Die *ret) {
+bool pointee(Dwarf_Die *ptr_type, Dwarf_Die *ret) {
         Dwarf_Die t;
 
         return pv_peel(ptr_type, &t) && dwarf_tag(&t) == DW_TAG_pointer_type && pv_die_type(&t, ret);
 }
 
-static bool member_pointee(const struct lv *x, const char *path, Dwarf_Die *ret) {
+bool member_pointee(const struct lv *x, const char *path, Dwarf_Die *ret) {
         Dwarf_Die type;
         uint64_t off;
 
         return lv_member(x, path, &type, &off) && pointee(&type, ret);
 }
 
-static bool targ_type(struct lv *x, unsigned n, Dwarf_Die *ret) {
+bool targ_type(struct lv *x, unsigned n, Dwarf_Die *ret) {
         return pv_template_arg(&x->t, n, ret, NULL) == PV_TARG_TYPE;
 }
 
@@ -210,7 +176,7 @@ static uint64_t round_up(uint64_t n, uint64_t align) {
 }
 
 /* A link of a node-based container: the pointer at addr + off. */
-static bool read_ptr(const struct lv *x, uint64_t addr, uint64_t *ret) {
+bool read_ptr(const struct lv *x, uint64_t addr, uint64_t *ret) {
         return pv_read(x->p, addr, ret, sizeof *ret);
 }
 
@@ -222,22 +188,15 @@ static uint64_t node_value_offset(const struct lv *x, Dwarf_Die *node_base, Dwar
         return round_up(links > 0 ? (uint64_t) links : 0, pv_type_align(value));
 }
 
-static const char *elements(uint64_t n, char *buf, size_t len) {
+const char *elements(uint64_t n, char *buf, size_t len) {
         if (n == 1)
                 return "1 element";
         snprintf(buf, len, "%" PRIu64 " elements", n);
         return buf;
 }
 
-/* Nodes seen in one walk, to tell a cycle from a long list: at most one
- * more than print elements are ever visited. */
-struct seen {
-        uint64_t *a;
-        size_t n, cap;
-};
-
 /* True if addr was seen before (a cycle); false and remembered if not. */
-static bool seen_before(struct seen *s, uint64_t addr) {
+bool seen_before(struct seen *s, uint64_t addr) {
         for (size_t i = 0; i < s->n; i++)
                 if (s->a[i] == addr)
                         return true;
@@ -279,7 +238,6 @@ static bool same_name(const char *a, const char *b) {
         }
 }
 
-static char *recognize(Dwarf_Die *type);
 
 /* TemplateTypePrinter: a container whose defaulted arguments are the
  * defaults, printed without them ("std::vector<int>"). defaults[n]: the
@@ -436,7 +394,7 @@ out:
 
 /* gdb.types.apply_type_recognizers with libstdc++'s type printers, else
  * str(type): the names in std::optional<...> and std::variant<...>. */
-static char *recognize(Dwarf_Die *type) {
+char *recognize(Dwarf_Die *type) {
         static const struct {
                 const char *tag, *name;
         } strings[] = {
@@ -450,6 +408,10 @@ static char *recognize(Dwarf_Die *type) {
                   "std::u16string" },
                 { "std::__cxx11::basic_string<char32_t, std::char_traits<char32_t>, std::allocator<char32_t> >",
                   "std::u32string" },
+                /* libc++'s (printers-libcxx.c), as the same type printers would name them. */
+                { "std::__1::basic_string<char, std::__1::char_traits<char>, std::__1::allocator<char> >", "std::string" },
+                { "std::__1::basic_string<wchar_t, std::__1::char_traits<wchar_t>, std::__1::allocator<wchar_t> >",
+                  "std::wstring" },
                 { "std::basic_string_view<char, std::char_traits<char> >", "std::string_view" },
                 { "std::basic_string_view<wchar_t, std::char_traits<wchar_t> >", "std::wstring_view" },
         };
@@ -525,7 +487,7 @@ static bool string_view_to_string(struct lv *x, bool *none) {
 
 /* ---- std::vector ---- */
 
-static bool is_bool(Dwarf_Die *type) {
+bool is_bool(Dwarf_Die *type) {
         Dwarf_Die t;
         Dwarf_Attribute a;
         Dwarf_Word enc;
@@ -1319,13 +1281,6 @@ static const struct lib_printer *visualizer(struct lv *x, Dwarf_Die *type, uint6
         return lp;
 }
 
-struct single {
-        bool engaged;
-        Dwarf_Die type;
-        uint64_t off;                   /* in x->v */
-        char *typename;                 /* "std::optional<int>" */
-        long index;                     /* a variant's */
-};
 
 static bool optional_read(struct lv *x, struct single *s) {
         Dwarf_Die a, t;
@@ -1387,14 +1342,14 @@ static bool variant_read(struct lv *x, struct single *s) {
         return s->typename != NULL;
 }
 
-static bool single_to_string(struct lv *x, bool variant) {
+bool single_to_string(struct lv *x, bool (*read)(struct lv *x, struct single *s), bool variant) {
         struct single s;
         struct lv inner;
         const struct lib_printer *lp = NULL;
         char *full = NULL;
         bool none = false, ok = true;
 
-        if (!(variant ? variant_read(x, &s) : optional_read(x, &s)))
+        if (!read(x, &s))
                 return false;
         if (!s.engaged) {
                 pv_printf(x->p, "%s [no contained value]", s.typename);
@@ -1416,15 +1371,14 @@ static bool single_to_string(struct lv *x, bool variant) {
         return ok;
 }
 
-static void optional_children(struct lv *x, struct kids *k);
 
-static void single_children(struct lv *x, struct kids *k, bool variant) {
+void single_children(struct lv *x, struct kids *k, bool (*read)(struct lv *x, struct single *s)) {
         struct single s;
         struct lv inner;
         const struct lib_printer *lp;
         char *full = NULL;
 
-        if (!(variant ? variant_read(x, &s) : optional_read(x, &s)))
+        if (!read(x, &s))
                 return;
         free(s.typename);
         if (!s.engaged)
@@ -1433,7 +1387,7 @@ static void single_children(struct lv *x, struct kids *k, bool variant) {
         if (lp && lp->children) {
                 /* The contained value's children, with its display
                  * hint when its printer has one, else this one's. */
-                if (lp->hint != HINT_NONE || lp->children == optional_children)
+                if (lp->hint != HINT_NONE || lp->single)
                         k->hint = lp->hint;
                 lp->children(&inner, k);
         } else if (kids_room(k) && kid_open(k, "[contained value]")) {
@@ -1446,20 +1400,20 @@ static void single_children(struct lv *x, struct kids *k, bool variant) {
 
 static bool optional_to_string(struct lv *x, bool *none) {
         (void) none;
-        return single_to_string(x, false);
+        return single_to_string(x, optional_read, false);
 }
 
 static void optional_children(struct lv *x, struct kids *k) {
-        single_children(x, k, false);
+        single_children(x, k, optional_read);
 }
 
 static bool variant_to_string(struct lv *x, bool *none) {
         (void) none;
-        return single_to_string(x, true);
+        return single_to_string(x, variant_read, true);
 }
 
 static void variant_children(struct lv *x, struct kids *k) {
-        single_children(x, k, true);
+        single_children(x, k, variant_read);
 }
 
 /* ---- std::atomic ---- */
@@ -1499,35 +1453,35 @@ static bool atomic_to_string(struct lv *x, bool *none) {
 /* ---- the table ---- */
 
 static const struct lib_printer printers[] = {
-        { "std::__cxx11::basic_string", string_to_string, NULL, HINT_NONE },
-        { "std::basic_string", string_to_string, NULL, HINT_NONE },
-        { "std::basic_string_view", string_view_to_string, NULL, HINT_NONE },
-        { "std::vector", vector_to_string, vector_children, HINT_ARRAY },
-        { "std::deque", deque_to_string, deque_children, HINT_ARRAY },
-        { "std::list", list_to_string, list_children, HINT_NONE },
-        { "std::__cxx11::list", list_to_string, list_children, HINT_NONE },
-        { "std::forward_list", fwd_list_to_string, fwd_list_children, HINT_NONE },
-        { "std::map", tree_to_string, map_children, HINT_MAP },
-        { "std::multimap", tree_to_string, map_children, HINT_MAP },
-        { "std::set", tree_to_string, set_children, HINT_NONE },
-        { "std::multiset", tree_to_string, set_children, HINT_NONE },
-        { "std::unordered_map", hash_to_string, umap_children, HINT_MAP },
-        { "std::unordered_multimap", hash_to_string, umap_children, HINT_MAP },
-        { "std::unordered_set", hash_to_string, uset_children, HINT_NONE },
-        { "std::unordered_multiset", hash_to_string, uset_children, HINT_NONE },
-        { "std::tuple", tuple_to_string, tuple_children, HINT_NONE },
-        { "std::pair", pair_to_string, pair_children, HINT_NONE },
-        { "std::unique_ptr", unique_ptr_to_string, unique_ptr_children, HINT_NONE },
-        { "std::shared_ptr", shared_ptr_to_string, shared_ptr_children, HINT_NONE },
-        { "std::weak_ptr", shared_ptr_to_string, shared_ptr_children, HINT_NONE },
-        { "std::optional", optional_to_string, optional_children, HINT_NONE },
-        { "std::variant", variant_to_string, variant_children, HINT_ARRAY },
-        { "std::atomic", atomic_to_string, NULL, HINT_NONE },
+        { "std::__cxx11::basic_string", string_to_string, NULL, HINT_NONE, NULL, false },
+        { "std::basic_string", string_to_string, NULL, HINT_NONE, NULL, false },
+        { "std::basic_string_view", string_view_to_string, NULL, HINT_NONE, NULL, false },
+        { "std::vector", vector_to_string, vector_children, HINT_ARRAY, NULL, false },
+        { "std::deque", deque_to_string, deque_children, HINT_ARRAY, NULL, false },
+        { "std::list", list_to_string, list_children, HINT_NONE, NULL, false },
+        { "std::__cxx11::list", list_to_string, list_children, HINT_NONE, NULL, false },
+        { "std::forward_list", fwd_list_to_string, fwd_list_children, HINT_NONE, NULL, false },
+        { "std::map", tree_to_string, map_children, HINT_MAP, NULL, false },
+        { "std::multimap", tree_to_string, map_children, HINT_MAP, NULL, false },
+        { "std::set", tree_to_string, set_children, HINT_NONE, NULL, false },
+        { "std::multiset", tree_to_string, set_children, HINT_NONE, NULL, false },
+        { "std::unordered_map", hash_to_string, umap_children, HINT_MAP, NULL, false },
+        { "std::unordered_multimap", hash_to_string, umap_children, HINT_MAP, NULL, false },
+        { "std::unordered_set", hash_to_string, uset_children, HINT_NONE, NULL, false },
+        { "std::unordered_multiset", hash_to_string, uset_children, HINT_NONE, NULL, false },
+        { "std::tuple", tuple_to_string, tuple_children, HINT_NONE, NULL, false },
+        { "std::pair", pair_to_string, pair_children, HINT_NONE, NULL, false },
+        { "std::unique_ptr", unique_ptr_to_string, unique_ptr_children, HINT_NONE, NULL, false },
+        { "std::shared_ptr", shared_ptr_to_string, shared_ptr_children, HINT_NONE, NULL, false },
+        { "std::weak_ptr", shared_ptr_to_string, shared_ptr_children, HINT_NONE, NULL, false },
+        { "std::optional", optional_to_string, optional_children, HINT_NONE, NULL, true },
+        { "std::variant", variant_to_string, variant_children, HINT_ARRAY, NULL, false },
+        { "std::atomic", atomic_to_string, NULL, HINT_NONE, NULL, false },
 };
 
 /* printers.py's Printer.__call__: the tag, which must be NAME or
  * NAME<...>, looked up by NAME. */
-static const struct lib_printer *find_printer(Dwarf_Die *t, char **full, const char **name) {
+const struct lib_printer *find_printer(Dwarf_Die *t, char **full, const char **name) {
         int tag = dwarf_tag(t);
         size_t n;
         char *s;
@@ -1542,12 +1496,17 @@ static const struct lib_printer *find_printer(Dwarf_Die *t, char **full, const c
                 free(s);
                 return NULL;
         }
-        for (size_t i = 0; i < sizeof printers / sizeof printers[0]; i++)
-                if (strlen(printers[i].name) == n && strncmp(s, printers[i].name, n) == 0) {
+        for (size_t i = 0; i < sizeof printers / sizeof printers[0] + libcxx_n_printers; i++) {
+                const struct lib_printer *lp = i < sizeof printers / sizeof printers[0]
+                                                       ? &printers[i]
+                                                       : &libcxx_printers[i - sizeof printers / sizeof printers[0]];
+
+                if (strlen(lp->name) == n && strncmp(s, lp->name, n) == 0) {
                         *full = s;
-                        *name = printers[i].name;
-                        return &printers[i];
+                        *name = lp->shown ? lp->shown : lp->name;
+                        return lp;
                 }
+        }
         free(s);
         return NULL;
 }

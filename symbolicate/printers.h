@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* symbolicate/printers.h: standard library types printed as gdb's
- * pretty printers print them (printers-libstdcxx.c), and what those
+ * pretty printers print them (printers-libstdcxx.c, printers-libcxx.c), and what those
  * printers need from the value printer (values.c). */
 #pragma once
 
@@ -15,7 +15,8 @@ struct printer;
 
 /* printers-libstdcxx.c: prints the object at byte off of v, of type t (a
  * struct, class or union, typedefs peeled, complete), as the libstdc++
- * printer registered for its name does. False, with nothing printed,
+ * printer registered for its name does (a libc++ type, std::__1::, as
+ * that printer prints its libstdc++ namesake: printers-libcxx.c). False, with nothing printed,
  * when no printer claims t or what it must read first is not known (the
  * caller prints the raw structure, as gdb does without printers). */
 bool symb_print_library_type(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off, int recurse);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* symbolicate/scope-index.c: walks over a file's named scopes (a CU's
- * top level, its namespaces and its classes; no function bodies), each CU
- * the first time a lookup needs it, for:
+/* symbolicate/scope-index.c: walks over a file's scopes (a CU's top
+ * level, its namespaces and its classes; of C++ function bodies only the
+ * classes defined in them), each CU the first time a lookup needs it,
+ * for:
  *
  *  - the scope a DIE is declared in ("testing::internal::"), for C++
  *    names: libdw 0.188 has no parent pointers, and dwarf_getscopes_die
@@ -56,6 +57,7 @@ struct fn_range {
  * false), or every CU's defined types (types_only). */
 struct walk_index {
         bool types_only;
+        bool cxx;               /* a C++ CU's: function bodies hold classes */
         Dwarf_Off cu_off;       /* the CU's DIE, for a CU's index */
         char **prefixes;        /* "" first, then "ns::", "ns::K::", ... */
         size_t n_prefixes, cap_prefixes;
@@ -155,7 +157,14 @@ static void add_function(struct walk_index *ix, Dwarf_Die *fn) {
         }
 }
 
-static void walk(struct walk_index *ix, Dwarf_Die *parent, int prefix, int depth) {
+static void walk(struct walk_index *ix, Dwarf_Die *parent, int prefix, int depth);
+
+/* A C++ function's body, for the classes defined in it and in its
+ * blocks: GCC puts the code of their methods there (a lambda's
+ * operator(), a local class's run()), in the abstract instance of an
+ * inline function too, and gdb finds those by address. Their names have
+ * no prefix (gdb's determine_prefix stops at a function). */
+static void walk_body(struct walk_index *ix, Dwarf_Die *parent, int depth) {
         Dwarf_Die c;
 
         if (depth >= NEST_MAX || dwarf_child(parent, &c) != 0)
@@ -164,22 +173,46 @@ static void walk(struct walk_index *ix, Dwarf_Die *parent, int prefix, int depth
                 int tag = dwarf_tag(&c), kind = kind_of(tag);
                 const char *name = dwarf_diename(&c);
 
+                if (tag == DW_TAG_lexical_block)
+                        walk_body(ix, &c, depth + 1);
+                else if (kind == 1 || kind == 2) {
+                        int inner = name ? add_prefix(ix, join(name, "::", "")) : 0;
+
+                        add_die(ix, dwarf_dieoffset(&c), 0);
+                        if (inner >= 0)
+                                walk(ix, &c, inner, depth + 1);
+                }
+        } while (!ix->full && dwarf_siblingof(&c, &c) == 0);
+}
+
+static void walk(struct walk_index *ix, Dwarf_Die *parent, int prefix, int depth) {
+        Dwarf_Die c;
+
+        if (depth >= NEST_MAX || dwarf_child(parent, &c) != 0)
+                return;
+        do {
+                int tag = dwarf_tag(&c), kind = kind_of(tag);
+                const char *name = dwarf_diename(&c);
+                bool code = tag == DW_TAG_subprogram && (dwarf_hasattr(&c, DW_AT_low_pc) || dwarf_hasattr(&c, DW_AT_ranges));
+
                 if (!ix->types_only && (tag == DW_TAG_subprogram || tag == DW_TAG_typedef || kind != 0))
                         add_die(ix, dwarf_dieoffset(&c), prefix);
-                if (!ix->types_only && tag == DW_TAG_subprogram &&
-                    (dwarf_hasattr(&c, DW_AT_low_pc) || dwarf_hasattr(&c, DW_AT_ranges)))
+                if (!ix->types_only && code)
                         add_function(ix, &c);
                 if (ix->types_only && kind != 0 && name && !dwarf_hasattr(&c, DW_AT_declaration))
                         add_type(ix, ix->prefixes[prefix], name, kind, dwarf_dieoffset(&c));
-                /* A scope: its children are named inside it. An unnamed
-                 * class holds nothing nameable; an anonymous namespace is
-                 * spelled as gdb does. */
+                /* A scope: its children are named inside it. An
+                 * anonymous namespace is spelled as gdb does; what an
+                 * unnamed class holds has no prefix (determine_prefix). */
                 if (tag == DW_TAG_namespace || ((kind == 1 || kind == 2) && name)) {
                         int inner = add_prefix(ix, join(ix->prefixes[prefix], name ? name : "(anonymous namespace)", "::"));
 
                         if (inner >= 0)
                                 walk(ix, &c, inner, depth + 1);
-                }
+                } else if (kind == 1 || kind == 2)
+                        walk(ix, &c, 0, depth + 1);
+                else if (!ix->types_only && ix->cxx && tag == DW_TAG_subprogram && dwarf_haschildren(&c))
+                        walk_body(ix, &c, depth + 1);
         } while (!ix->full && dwarf_siblingof(&c, &c) == 0);
 }
 
@@ -235,6 +268,7 @@ static struct walk_index *build(Dwarf *dw, Dwarf_Die *cu) {
         }
         if (cu) {
                 ix->cu_off = dwarf_dieoffset(cu);
+                ix->cxx = symb_die_is_cxx(cu);
                 walk(ix, cu, 0, 0);
         } else
                 while (!ix->full && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {

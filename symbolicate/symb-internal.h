@@ -250,9 +250,16 @@ int symb_call_location(Dwarf_Die *cu, Dwarf_Die *inlined, struct symb_frame *f);
  * mangled C++ name (or on failure). */
 char *symb_demangle(const char *name);
 
-/* names.c: the qualified name of a function DIE as gdb shows it
- * ("ns::Class::method", "main"), malloc'ed; NULL if it has none. */
+/* names.c: the name of a function DIE (a subprogram or an inlined
+ * subroutine) as gdb shows it in a backtrace ("ns::Class::method",
+ * "main", "std::function<int (int)>::operator()(int) const"), malloc'ed;
+ * NULL if it has none. */
 char *symb_die_function_name(Dwarf_Die *die);
+
+/* names.c: gdb's print name of a function DIE's symbol: in C++ with its
+ * parameters ("main(int, char**)", "ns::f<int>(int)"), malloc'ed; NULL if
+ * it has none. */
+char *symb_die_print_name(Dwarf_Die *die);
 
 /* names.c: whether die's compilation unit is C++. */
 bool symb_die_is_cxx(Dwarf_Die *die);

@@ -143,7 +143,7 @@ size_t symb_tailcalls(const struct symb_dump_module *callee_dm, const struct sym
         uint64_t target;
 
         if (!callee->has_subprogram || !caller->has_subprogram || !callee_dm || !callee_dm->file ||
-            caller->lookup_pc + 1 != caller->pc || dwarf_entrypc((Dwarf_Die *) &callee->subprogram, &entry) != 0 ||
+            caller->lookup_pc + 1 != caller->pc || !symb_die_entry_pc((Dwarf_Die *) &callee->subprogram, &entry) ||
             !symb_call_site_at((Dwarf_Die *) &caller->subprogram, caller->pc - caller->bias, &site))
                 return 0;
         s.mod = callee->module;

@@ -354,11 +354,16 @@ static void params_list(struct sb *b, Dwarf_Die *fn) {
                                 continue;
                         if (!first)
                                 sb_puts(b, ", ");
-                        first = false;
-                        if (die_type(&child, &pt))
-                                type_name_rec(b, &pt, "", 1);
-                        else
+                        if (!die_type(&child, &pt))
                                 sb_puts(b, "void");
+                        else if (first && is_cplus(fn) && dwarf_hasattr_integrate(&child, DW_AT_artificial) &&
+                                 dwarf_tag(&pt) == DW_TAG_pointer_type)
+                                /* "this", const in gdb's method types
+                                 * (read_subroutine_type): "K * const" */
+                                type_name_rec(b, &pt, " const", 1);
+                        else
+                                type_name_rec(b, &pt, "", 1);
+                        first = false;
                 } while (dwarf_siblingof(&child, &child) == 0);
         if (varargs)
                 sb_puts(b, first ? "..." : ", ...");
@@ -395,6 +400,35 @@ static void type_name_rec(struct sb *b, Dwarf_Die *type, const char *inner, int 
                 sb_puts(&in, sym);
                 sb_puts(&in, inner);
                 if (wrap)
+                        sb_putc(&in, ')');
+                if (in.oom)
+                        b->oom = true;
+                if (die_type(type, &pt))
+                        type_name_rec(b, &pt, in.s ? in.s : "", depth + 1);
+                else {
+                        sb_puts(b, "void ");
+                        sb_puts(b, in.s ? in.s : "");
+                }
+                free(in.s);
+                return;
+        }
+        case DW_TAG_ptr_to_member_type: {
+                /* c_type_print_varspec_prefix: "int K::*", a method's
+                 * "void (K::*)(K * const, int)", this included. */
+                struct sb in = { 0 };
+                Dwarf_Die self, pt;
+                Dwarf_Attribute a;
+                bool method = die_type(type, &t) && dwarf_tag(&t) == DW_TAG_subroutine_type;
+
+                if (method)
+                        sb_putc(&in, '(');
+                if (dwarf_formref_die(dwarf_attr(type, DW_AT_containing_type, &a), &self))
+                        type_name_rec(&in, &self, "", depth + 1);
+                else
+                        sb_putc(&in, '?');
+                sb_puts(&in, "::*");
+                sb_puts(&in, inner);
+                if (method)
                         sb_putc(&in, ')');
                 if (in.oom)
                         b->oom = true;
@@ -514,8 +548,14 @@ static void type_name_rec(struct sb *b, Dwarf_Die *type, const char *inner, int 
         case DW_TAG_enumeration_type: {
                 const char *name = dwarf_diename(type);
 
-                if (!is_cplus(type))
-                        sb_puts(b, tag == DW_TAG_union_type ? "union " : tag == DW_TAG_enumeration_type ? "enum " : "struct ");
+                /* c_type_print_base: C++ names a type by its name alone,
+                 * an unnamed one by its keyword too ("struct {...}", a
+                 * GCC lambda's closure). */
+                if (!is_cplus(type) || !name)
+                        sb_puts(b, tag == DW_TAG_union_type         ? "union "
+                                   : tag == DW_TAG_enumeration_type ? "enum "
+                                   : tag == DW_TAG_class_type && is_cplus(type) ? "class "
+                                                                    : "struct ");
                 if (name)
                         qualified_name(b, type);
                 else
@@ -1749,11 +1789,33 @@ static void print_pointer(struct printer *p, Dwarf_Die *t, const struct symb_val
         }
 }
 
+/* A method pointer's class, its DW_AT_containing_type, has no virtual
+ * methods and no bases: gnuv3_find_method_in finds nothing there. A
+ * class only declared is looked for as gdb's check_typedef does; one
+ * defined nowhere (std::_Undefined_class) has nothing. */
+static bool no_virtual_methods(const struct symb_frame_context *fc, Dwarf_Die *ptm) {
+        Dwarf_Attribute a;
+        Dwarf_Die self, c, def;
+
+        if (!dwarf_formref_die(dwarf_attr(ptm, DW_AT_containing_type, &a), &self) || !peel(&self, &self))
+                return false;
+        if (dwarf_hasattr(&self, DW_AT_declaration) && symb_type_definition(fc, &self, &def))
+                self = def;
+        if (dwarf_child(&self, &c) == 0)
+                do {
+                        if (dwarf_tag(&c) == DW_TAG_inheritance ||
+                            (dwarf_tag(&c) == DW_TAG_subprogram && dwarf_hasattr(&c, DW_AT_vtable_elem_location)))
+                                return false;
+                } while (dwarf_siblingof(&c, &c) == 0);
+        return true;
+}
+
 /* A pointer to member, as the Itanium ABI lays it out: to a method,
- * {ptr, adj} with bit 0 of ptr set for a virtual one (gnuv3_print_method_ptr
- * prints "NULL", or the function and ", this adjustment N"); to a data
- * member, the member's offset with -1 for null (cp_print_class_member).
- * Virtual methods and non-null data members are not printed yet. */
+ * {ptr, adj} with bit 0 of ptr set for a virtual one (gdb/gnu-v3-abi.c's
+ * gnuv3_print_method_ptr prints "NULL", or "(type) ", the function and
+ * ", this adjustment N"); to a data member, the member's offset with -1
+ * for null (cp_print_class_member). A virtual method in a class that has
+ * some, and non-null data members, are not printed yet. */
 static void print_member_pointer(struct printer *p, Dwarf_Die *t, const struct symb_value *v, uint64_t off,
                                  unsigned size) {
         Dwarf_Die target;
@@ -1768,11 +1830,25 @@ static void print_member_pointer(struct printer *p, Dwarf_Die *t, const struct s
                         return;
                 }
                 if (ptr & 1) {
-                        sb_puts(&p->out, "<not implemented>");
-                        return;
+                        /* gdb names the virtual method it finds in the
+                         * class; in a class with no virtual methods and no
+                         * bases (std::_Undefined_class) there is none. */
+                        if (!no_virtual_methods(p->fc, t)) {
+                                sb_puts(&p->out, "<not implemented>");
+                                return;
+                        }
+                        sb_printf(&p->out, "&virtual table offset %" PRId64, (int64_t) (ptr - 1));
+                } else {
+                        char *tn = symb_type_name(t);
+
+                        if (!tn) {
+                                p->out.oom = true;
+                                return;
+                        }
+                        sb_printf(&p->out, "(%s) 0x%" PRIx64, tn, ptr);
+                        free(tn);
+                        addr_symbol(p->fc, ptr, &p->out);
                 }
-                sb_printf(&p->out, "0x%" PRIx64, ptr);
-                addr_symbol(p->fc, ptr, &p->out);
                 if (adj)
                         sb_printf(&p->out, ", this adjustment %" PRId64, adj);
                 return;

@@ -84,9 +84,7 @@ int cmd_dump(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: dump: unknown option or missing argument '%s'; "
-                                "see 'crashctl dump --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("dump", argv[optind - 1]);
                 }
         }
         if (!output) {

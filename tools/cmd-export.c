@@ -165,9 +165,7 @@ int cmd_export(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: export: unknown option or missing argument '%s'; "
-                                "see 'crashctl export --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("export", argv[optind - 1]);
                 }
         }
         if (!core) {

@@ -366,9 +366,7 @@ int cmd_gdb(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: gdb: unknown option or missing argument '%s'; "
-                                "see 'crashctl gdb --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("gdb", argv[optind - 1]);
                 }
         }
         if (!a.debugger || !*a.debugger)

@@ -58,9 +58,7 @@ int cmd_groups(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: groups: unknown option or missing argument '%s'; "
-                                "see 'crashctl groups --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("groups", argv[optind - 1]);
                 }
         }
         if (optind < argc) {

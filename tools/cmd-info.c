@@ -338,9 +338,7 @@ int cmd_info(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: info: unknown option '%s'; see 'crashctl info --help'\n",
-                                argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("info", argv[optind - 1]);
                 }
         }
         r = target_find("info", &co, argc - optind, argv + optind, true, &t);

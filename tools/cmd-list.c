@@ -270,8 +270,7 @@ int cmd_list(int argc, char **argv) {
                         json_decref(req);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: list: unknown option or missing argument '%s'; "
-                                "see 'crashctl list --help'\n", argv[optind - 1]);
+                        (void) command_bad_option("list", argv[optind - 1]);
                         r = -EINVAL;
                 }
         }

@@ -42,6 +42,8 @@ static void print_header(const struct target *t, json_t *report) {
         const char *sig = json_string_value(json_object_get(t->crash, "signature"));
         const char *exe = json_string_value(json_object_get(t->crash, "executable"));
         const char *build_id = json_string_value(json_object_get(t->crash, "build_id"));
+        const char *pkg = json_string_value(json_object_get(t->crash, "package"));
+        const char *version = json_string_value(json_object_get(t->crash, "package_version"));
         const struct passwd *pw;
         json_int_t uid;
         const char *key;
@@ -68,6 +70,13 @@ static void print_header(const struct target *t, json_t *report) {
                         client_print_escaped(stdout, build_id, 0);
                         putchar(')');
                 }
+                putchar('\n');
+        }
+        if (pkg && version) {
+                fputs("Package:    ", stdout);
+                client_print_escaped(stdout, pkg, 0);
+                putchar(' ');
+                client_print_escaped(stdout, version, 0);
                 putchar('\n');
         }
         if (sig && *sig) {
@@ -135,9 +144,7 @@ int cmd_show(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: show: unknown option or missing argument '%s'; "
-                                "see 'crashctl show --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("show", argv[optind - 1]);
                 }
         }
         r = target_find("show", &co, argc - optind, argv + optind, false, &t);

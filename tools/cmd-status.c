@@ -122,9 +122,7 @@ int cmd_status(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: status: unknown option or missing argument '%s'; "
-                                "see 'crashctl status --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("status", argv[optind - 1]);
                 }
         }
         if (optind < argc) {

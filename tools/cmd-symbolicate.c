@@ -161,11 +161,7 @@ int cmd_symbolicate(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr,
-                                "crashctl: symbolicate: unknown option or missing argument '%s'; "
-                                "see 'crashctl symbolicate --help'\n",
-                                argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("symbolicate", argv[optind - 1]);
                 }
         }
         if (default_mask)

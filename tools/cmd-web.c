@@ -58,9 +58,7 @@ int cmd_web(int argc, char **argv) {
                         usage(stdout);
                         return 0;
                 default:
-                        fprintf(stderr, "crashctl: web: unknown option or missing argument '%s'; "
-                                "see 'crashctl web --help'\n", argv[optind - 1]);
-                        return EXIT_USAGE;
+                        return command_bad_option("web", argv[optind - 1]);
                 }
         }
         if (optind < argc) {

@@ -6,6 +6,10 @@
 
 #define EXIT_USAGE 2    /* a bad command line; 1 is a bad file or failed work */
 
+/* "crashctl: CMD: unknown option or missing argument 'ARG'; see 'crashctl
+ * CMD --help'" on stderr; returns EXIT_USAGE. For getopt's '?' and ':'. */
+int command_bad_option(const char *cmd, const char *arg);
+
 int cmd_info(int argc, char **argv);
 int cmd_symbolicate(int argc, char **argv);
 int cmd_export(int argc, char **argv);

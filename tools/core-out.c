@@ -6,22 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        return -EIO;    /* write() made no progress: a full device that says nothing */
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
+#include "writer.h"
 
 void core_out_init(struct core_out *o, int fd) {
         o->fd = fd;
@@ -34,7 +19,7 @@ int core_out_flush(struct core_out *o) {
 
         if (o->used == 0)
                 return 0;
-        r = write_all(o->fd, o->buf, o->used);
+        r = proto_write_all(o->fd, o->buf, o->used);
         o->used = 0;
         return r;
 }
@@ -46,7 +31,7 @@ int core_out_put(struct core_out *o, const void *p, size_t n) {
                 r = core_out_flush(o);
                 if (r < 0)
                         return r;
-                r = write_all(o->fd, p, n);
+                r = proto_write_all(o->fd, p, n);
                 if (r < 0)
                         return r;
                 o->offset += n;

@@ -34,6 +34,12 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+int command_bad_option(const char *cmd, const char *arg) {
+        fprintf(stderr, "crashctl: %s: unknown option or missing argument '%s'; see 'crashctl %s --help'\n", cmd,
+                arg, cmd);
+        return EXIT_USAGE;
+}
+
 static void usage(FILE *f) {
         fputs("usage: crashctl [--help] [--version] COMMAND [ARGS]\n"
               "\n"

@@ -180,6 +180,11 @@
     fact('PID / UID', `${c.pid} / ${c.uid}`);
     fact('Command line', r.command_line);
     fact('Build-id', c.build_id);
+    fact('Package', c.package ? `${c.package} ${c.package_version || ''}`.trim() : null);
+    const h = r.host || {};
+    fact('Host', [h.hostname, h.kernel_release ? `kernel ${h.kernel_release}` : null].filter(Boolean).join(', '));
+    fact('Unit', h.systemd_unit ? [h.systemd_user_unit, h.systemd_unit, h.systemd_slice].filter(Boolean).join(' · ') : null);
+    fact('Container', h.container ? [h.container.runtime, h.container.name, h.container.id].filter(Boolean).join(' ') : null);
     fact('Crash id', c.id);
     main.append(facts);
     const tags = Object.entries(r.tags || {});

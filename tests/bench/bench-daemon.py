@@ -135,6 +135,7 @@ def main():
         log = open(os.path.join(tmp, "crashd.log"), "w")
         # Everything kept: retention off, so that 10,000 are stored.
         daemon = subprocess.Popen([a.crashd, "--dir", base, "-o", "max_crashes=0", "-o", "max_total_size=0",
+                                   "-o", "loop_keep=0",
                                    "-o", "log_level=notice"], stdout=log, stderr=subprocess.STDOUT, env=denv)
         t_start = time.monotonic()
         while b"READY=1" not in nsock.recv(4096):

@@ -406,7 +406,8 @@ def parse_frame_line(line):
     if am:
         frame['file'], frame['line'] = am.group(1), int(am.group(2))
     if args_text:
-        for part in split_top(args_text, re.compile(r', (?=[A-Za-z_$][\w$]*=)')):
+        # A parameter pack's names are "__args#0", "__args#1".
+        for part in split_top(args_text, re.compile(r', (?=[A-Za-z_$][\w$]*(?:#\d+)?=)')):
             name, _, value = part.partition('=')
             frame['args'].append((name, value))
     return frame

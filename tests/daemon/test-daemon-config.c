@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "paths.h"
+#include "programs.h"
 
 static const char *documented_conf;
 
@@ -158,6 +159,79 @@ static void test_file_errors(void **state) {
         expect_error("log_target = syslog\n", "auto, console or journal");
 }
 
+/* [program GLOB] sections (daemon/programs.c): their keys, matching by
+ * path or by name, the first match winning, and --dump-config. */
+static void test_program_sections(void **state) {
+        struct daemon_config c;
+        char err[512] = "", *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        const struct program_rule *r;
+        char *path = write_temp("max_crashes = 5\n"
+                                "[program /opt/shop/bin/*]\n"
+                                "collect = no\n"
+                                "[program nginx]\n"
+                                "sentry_dsn = https://k@sentry.example/7\n"
+                                "mask_names = session, card\n"
+                                "tags = team=web,tier=1\n"
+                                "loop_keep = 3\n"
+                                "sentry_max_per_group = 0\n"
+                                "[program  ngin* ]\n"
+                                "collect = yes\n");
+
+        (void) state;
+        assert_int_equal(config_init(&c), 0);
+        assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+        assert_int_equal(c.max_crashes, 5);
+        assert_non_null(c.programs);
+        assert_int_equal(c.programs->n, 3);
+
+        r = programs_match(c.programs, "/opt/shop/bin/cart", "cart");
+        assert_non_null(r);
+        assert_int_equal(r->collect, 0);
+        assert_null(programs_match(c.programs, "/opt/shop/lib/cart", "cart"));
+        /* A name matches the executable's last part or the process's name. */
+        r = programs_match(c.programs, "/usr/sbin/nginx", "nginx");
+        assert_non_null(r);
+        assert_string_equal(r->pattern, "nginx");
+        assert_string_equal(r->sentry_dsn, "https://k@sentry.example/7");
+        assert_string_equal(r->mask_names[0], "session");
+        assert_string_equal(r->mask_names[1], "card");
+        assert_null(r->mask_names[2]);
+        assert_string_equal(r->tags[1], "tier=1");
+        assert_int_equal(r->loop_keep, 3);
+        assert_int_equal(r->sentry_max_per_group, 0);
+        assert_int_equal(r->collect, -1);
+        assert_ptr_equal(programs_match(c.programs, "/usr/bin/python3", "nginx"), r);
+        r = programs_match(c.programs, "/usr/sbin/nginx-debug", NULL);
+        assert_non_null(r);
+        assert_string_equal(r->pattern, "ngin*");
+        assert_int_equal(r->collect, 1);
+        assert_int_equal(r->loop_keep, -1);
+        assert_null(programs_match(c.programs, NULL, NULL));
+        assert_true(programs_any_dsn(c.programs));
+
+        f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        config_dump(&c, f);
+        assert_int_equal(fclose(f), 0);
+        assert_non_null(strstr(buf, "\n[program nginx]\nsentry_dsn = https://k@sentry.example/7\n"
+                                    "mask_names = session,card\ntags = team=web,tier=1\nloop_keep = 3\n"
+                                    "sentry_max_per_group = 0\n"));
+        assert_non_null(strstr(buf, "[program /opt/shop/bin/*]\ncollect = no\n"));
+        free(buf);
+        config_done(&c);
+        unlink(path);
+        free(path);
+
+        expect_error("[section]\n", ":1: expected '[program GLOB]'");
+        expect_error("[program ]\n", "no pattern");
+        expect_error("[program x]\nworkers = 2\n", ":2: 'workers' cannot be set in a [program] section");
+        expect_error("[program x]\ncollect = maybe\n", "yes or no");
+        expect_error("[program x]\ntags = nokey\n", "not KEY=VALUE");
+        expect_error("[program x]\nloop_keep = -1\n", "not a number");
+}
+
 static void test_missing_file(void **state) {
         struct daemon_config c;
         char err[512];
@@ -277,6 +351,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_file),
                 cmocka_unit_test(test_file_errors),
+                cmocka_unit_test(test_program_sections),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_set_and_dump),
                 cmocka_unit_test(test_documented_file_agrees),

@@ -476,7 +476,47 @@ def check_exception(path, label):
               "naming a type_info in libstdc++")
 
 
+def case_host(tmp):
+    """Issue 12: the host stream says which machine, boot, kernel and
+    cgroup the crash was on, and the report shows it (text, JSON, the
+    Sentry event's server_name)."""
+    p, _ = run([PROG, "crash"], clean_env(CRASHD_DUMP_DIR=tmp))
+    check(p.returncode == -signal.SIGSEGV, f"exit status {p.returncode}")
+    files = dumps_in(tmp, 1)
+    check(len(files) == 1, f"expected one dump, found {len(files)}")
+    streams = {s["name"]: s for s in info(files[0])["streams"]}
+    check("CrashdHost" in streams, f"no host stream: {sorted(streams)}")
+    sym = subprocess.run([CRASHCTL, "symbolicate", "--format", "json", files[0]], stdout=subprocess.PIPE,
+                         timeout=60)
+    host = json.loads(sym.stdout)["host"]
+    u = os.uname()
+    check(host["hostname"] == u.nodename, f"hostname {host['hostname']!r}, uname says {u.nodename!r}")
+    check(host["kernel_release"] == u.release and host["kernel_version"] == u.version, f"kernel {host}")
+    if os.path.exists("/etc/machine-id"):
+        want = open("/etc/machine-id").read().strip()
+        check(host["machine_id"] == want, f"machine_id {host['machine_id']!r}, /etc/machine-id {want!r}")
+    boot = open("/proc/sys/kernel/random/boot_id").read().strip()
+    check(host["boot_id"] == boot, f"boot_id {host['boot_id']!r}, the kernel's {boot!r}")
+    # The crashed program was our child: its cgroups are ours.
+    mine = {}
+    for line in open("/proc/self/cgroup").read().splitlines():
+        num, ctrl, path = line.split(":", 2)
+        mine[(num, ctrl)] = path
+    want = mine.get(("0", ""))
+    if not want or want == "/":
+        want = mine.get(next((k for k in mine if k[1] == "name=systemd"), None), want)
+    check(host["cgroup"] == want, f"cgroup {host['cgroup']!r}, ours {want!r}")
+    if os.path.exists("/.dockerenv"):
+        check(host["container"] and host["container"]["runtime"] == "docker", f"container {host['container']}")
+    text = subprocess.run([CRASHCTL, "symbolicate", files[0]], stdout=subprocess.PIPE, timeout=60).stdout.decode()
+    check(f"\nHost: {u.nodename}, kernel {u.release}, machine-id " in text, f"no Host line:\n{text[:600]}")
+    event = json.loads(subprocess.run([CRASHCTL, "symbolicate", "--format", "sentry", files[0]],
+                                      stdout=subprocess.PIPE, timeout=60).stdout)
+    check(event.get("server_name") == u.nodename, f"server_name {event.get('server_name')!r}")
+
+
 CASES = {
+    "host": case_host,
     "heap": case_heap,
     "heap-budget": case_heap_budget,
     "exception": case_exception,

@@ -171,7 +171,7 @@ def case_burst_sigkill(tmp):
     base = new_base(tmp)
     spool = os.path.join(base, "spool")
     data = open(make_dump(tmp), "rb").read()
-    d = Daemon(base)
+    d = Daemon(base, "-o", "loop_keep=0")    # every copy stored: this is no crash loop test
     names = []
     real = 3
 
@@ -193,7 +193,7 @@ def case_burst_sigkill(tmp):
     n_at_kill = len(crashes(base, "--no-daemon"))
     check(n_at_kill < 200 + real, f"all {n_at_kill} were stored before the kill")
 
-    d = Daemon(base)
+    d = Daemon(base, "-o", "loop_keep=0")    # every copy stored: this is no crash loop test
     total = 200 + real
     got = wait_for(f"{total} crashes", lambda: (lambda c: c if len(c) >= total else None)(crashes(base)),
                    timeout=120, interval=0.2)
@@ -279,7 +279,8 @@ def case_hostile(tmp):
         f.write("not for crashd")
     before = os.stat(secret)
 
-    d = Daemon(base, "-o", "max_dump_size=64K")
+    # loop_keep=0: each mutant is stored or refused, none replaced as a crash loop's
+    d = Daemon(base, "-o", "max_dump_size=64K", "-o", "loop_keep=0")
     rnd = random.Random(4)
     expect = {
         "garbage.1.1.1.dmp.zst": "not a minidump",
@@ -616,6 +617,39 @@ def case_service(tmp):
         nsock.close()
 
 
+def case_notify_stuck(tmp):
+    """A service manager that stops reading NOTIFY_SOCKET: the kernel
+    queues 10 datagrams, then libsystemd's sd_notify() would block until
+    someone reads, and crashd's loop with it (seen in CI: SIGTERM never
+    answered). crashd goes on storing crashes and answering, and exits on
+    SIGTERM at once."""
+    base = new_base(tmp)
+    nsock_path = os.path.join(tmp, "stuck-notify.sock")
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)      # never read
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen([A.crashd, "--dir", base, "-v"], stdout=log, stderr=subprocess.STDOUT,
+                            env=clean_env(NOTIFY_SOCKET=nsock_path, WATCHDOG_USEC="100000"))
+    try:
+        wait_for("the API socket", lambda: os.path.exists(os.path.join(base, "api.sock")), timeout=20)
+        time.sleep(2)           # 40 watchdog pings: the socket's queue is long full
+        for _ in range(3):
+            crash(base)
+        wait_for("three crashes", lambda: len(crashes(base)) == 3, timeout=60)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=20)
+        took = time.monotonic() - start
+        check(rc == 0, f"crashd exited {rc}")
+        check(took < 5, f"crashd took {took:.1f} s to exit on SIGTERM with a stuck notify socket")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        nsock.close()
+
+
 def case_sigpipe(tmp):
     """Clients that go away before their answer is written (issue 9,
     point 2): an API client over the Unix socket and an HTTP client, each
@@ -662,6 +696,78 @@ def case_fifo_reason(tmp):
     check(stat.S_ISREG(os.lstat(reason).st_mode), "the reason is not a regular file")
     check(crashes(base) == [], "the API does not answer")
     check(d.stop(timeout=10) == 0, "crashd did not exit 0 on SIGTERM")
+
+
+def case_package(tmp):
+    """Issue 12: the package that holds the executable, from dpkg, looked
+    up by the daemon when the crash is stored (coreutils' sleep here)."""
+    sleep = shutil.which("sleep")
+    real = os.path.realpath(sleep)
+    dpkg = subprocess.run(["dpkg-query", "-S", real], capture_output=True, text=True)
+    if dpkg.returncode != 0 and real.startswith("/usr/"):     # listed as /bin/sleep before the /usr merge
+        dpkg = subprocess.run(["dpkg-query", "-S", real[4:]], capture_output=True, text=True)
+    check(dpkg.returncode == 0, f"dpkg does not know {sleep}: {dpkg.stderr}")
+    pkg = dpkg.stdout.split(":")[0]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True).stdout
+    base = new_base(tmp)
+    d = Daemon(base)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    p = subprocess.Popen([sleep, "60"], env=env)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGSEGV)
+    check(p.wait(timeout=30) == -signal.SIGSEGV, "sleep did not die of SIGSEGV")
+    got = wait_for("the crash of sleep", lambda: crashes(base))
+    c = got[0]
+    check(c["package"] == pkg and c["package_version"] == version,
+          f"package {c['package']!r} {c['package_version']!r}, dpkg says {pkg!r} {version!r}")
+    text = ctl("show", "--dir", base, str(c["id"]))
+    check(f"\nPackage:    {pkg} {version}\n" in text, f"show lacks the package:\n{text[:600]}")
+    # A program no package holds has none.
+    crash(base)
+    mine = wait_for("crashme's crash", lambda: [x for x in crashes(base) if x["id"] != c["id"]])
+    check(mine[0]["package"] is None, f"crashme's package {mine[0]['package']!r}")
+    check(d.stop() == 0, "crashd did not exit 0")
+
+
+def case_programs(tmp):
+    """Issue 12: [program GLOB] sections. One program's crashes are not
+    collected at all; another's get the section's tags (the program's own
+    tag of the same name wins), its mask and its crash-loop limit."""
+    off = os.path.join(tmp, "bin", "crashme-off")
+    os.makedirs(os.path.dirname(off))
+    shutil.copy(A.program, off)
+    conf = os.path.join(tmp, "crashd.conf")
+    with open(conf, "w") as f:
+        f.write(f"[program {os.path.dirname(off)}/*-off]\ncollect = no\n"
+                f"[program {os.path.basename(A.program)}]\n"
+                "tags = team=payments,shop=from-config\nmask_names = tax_rate\nloop_keep = 1\n")
+    base = new_base(tmp)
+    d = Daemon(base, "--config", conf)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=os.path.join(base, "spool"),
+                    CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    p = subprocess.run([off], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    check(p.returncode == -signal.SIGSEGV, f"crashme-off: {p.returncode}")
+    wait_for("the log to say the dump is not collected", lambda: "is not collected: [program " in d.text(), timeout=30)
+    wait_for("the uncollected dump gone from the spool", lambda: spool_entries(base) == [], timeout=30)
+    for _ in range(3):
+        crash(base, env_extra={"CRASHD_TAGS": "shop=eu"})
+    wait_for("three crashes counted", lambda: (json.loads(ctl("groups", "--json", "--dir", base))["groups"] or
+                                               [{"count": 0}])[0]["count"] == 3, timeout=60)
+    got = crashes(base)
+    check(all(os.path.basename(c["executable"]) != "crashme-off" for c in got), f"crashme-off was stored: {got}")
+    check(len(got) == 2, f"loop_keep = 1 stores the first and the latest, got {len(got)} crashes")
+    report = json.loads(ctl("show", "--json", "--dir", base, str(got[-1]["id"])))
+    check(report["tags"].get("team") == "payments" and report["tags"].get("shop") == "eu",
+          f"tags {report['tags']}")
+    text = ctl("show", "--dir", base, str(got[-1]["id"]))
+    check("tax_rate=[masked]" in text and "currency = " in text, f"the section's mask:\n{text[:1500]}")
+    dump = subprocess.run([A.crashd, "--config", conf, "--dump-config"], capture_output=True,
+                          text=True, env=clean_env())
+    section = dump.stdout.split("\n[program " + os.path.basename(A.program) + "]\n")[-1]
+    check("\ntags = team=payments,shop=from-config\n" in "\n" + section and "mask_names = tax_rate\n" in section,
+          f"--dump-config: {dump.stdout[-400:]}")
+    check(d.stop() == 0, "crashd did not exit 0")
 
 
 def api(base, request):
@@ -740,6 +846,9 @@ def case_mask(tmp):
 
 
 CASES = {
+    "programs": case_programs,
+    "notify-stuck": case_notify_stuck,
+    "package": case_package,
     "fifo-reason": case_fifo_reason,
     "sigpipe": case_sigpipe,
     "user-defaults": case_user_defaults,

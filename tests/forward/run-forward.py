@@ -497,7 +497,8 @@ def case_bench(tmp):
     subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
     dump = [os.path.join(src, x) for x in os.listdir(src) if x.endswith(".dmp.zst")][0]
     data = open(dump, "rb").read()
-    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000", "loop_keep=0",
+               "sentry_max_per_group=0")
     spool = os.path.join(base, "spool")
     for i in range(n):
         # Distinct names, the same bytes: n stored crashes, n envelopes
@@ -510,7 +511,8 @@ def case_bench(tmp):
     d.stop()
     sink.start()
     t_start = time.time()
-    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000")
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}", "forward_queue_max=100000", "loop_keep=0",
+               "sentry_max_per_group=0")
     wait_for(f"{n} envelopes", lambda: len(sink.accepted()) >= n, timeout=600, interval=0.1)
     got = sink.accepted()
     first, last = got[0]["time"] / 1000, got[-1]["time"] / 1000
@@ -533,7 +535,96 @@ def case_bench(tmp):
     d.stop()
 
 
-CASES = {"sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
+def case_crash_loop(tmp):
+    """Issue 12, crash loops: 500 crashes of one bug and 5 other bugs.
+    The groups count every crash exactly; the loop's group keeps its first
+    loop_keep crashes and its latest (defaults: 10, in 1 h); every bug has
+    a stored crash; Sentry got at most sentry_max_per_group (10) events of
+    the loop and one of each other bug."""
+    port = free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    # One real dump of the looping program, copied 500 times into the
+    # spool as a service that dies every moment would leave them.
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=src, CRASHD_SOCKET="", CRASHD_WAIT="1")
+    subprocess.run([A.program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    dumps = [n for n in os.listdir(src) if n.endswith(".dmp.zst")]
+    check(len(dumps) == 1, f"one dump of the loop, got {dumps}")
+    data = open(os.path.join(src, dumps[0]), "rb").read()
+    d = Daemon(tmp, base, f"sentry_dsn={dsn(port)}")
+    spool = os.path.join(base, "spool")
+    for i in range(500):
+        name = f"e2e-crashme.{1000 + i}.1795000000.{i:09d}.dmp.zst"
+        with open(os.path.join(spool, "." + name + ".tmp"), "wb") as f:
+            f.write(data)
+        os.rename(os.path.join(spool, "." + name + ".tmp"), os.path.join(spool, name))
+    # Five other bugs: tests/crash/crashme's ways to die.
+    bug_env = clean_env(LD_PRELOAD=A.dumper, CRASHD_DUMP_DIR=spool, CRASHD_SOCKET=os.path.join(base, "notify.sock"))
+    for mode in ("segv", "bus", "fpe", "ill", "abrt"):
+        subprocess.run([A.bugs, mode], env=bug_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+    def counted():
+        return db_count(base, "SELECT coalesce(sum(count), 0) FROM groups") == 505
+    wait_for("505 crashes counted", counted, timeout=240)
+    wait_for("the spool drained", lambda: not [n for n in os.listdir(spool) if n.endswith(".dmp.zst")], timeout=60)
+    groups = json.loads(subprocess.run([A.crashctl, "groups", "--json", "--dir", base], capture_output=True,
+                                       timeout=60, env=clean_env()).stdout)["groups"]
+    loop = [g for g in groups if g["count"] == 500]
+    check(len(loop) == 1, f"no group counts the loop's 500 crashes exactly: {[(g['signature'], g['count']) for g in groups]}")
+    others = [g for g in groups if g is not loop[0]]
+    check(len(others) == 5 and all(g["count"] == 1 for g in others),
+          f"the other bugs: {[(g['signature'], g['count']) for g in others]}")
+    check(loop[0]["stored"] == 11, f"the loop's group stores {loop[0]['stored']} crashes, not the first 10 and the latest")
+    check(all(g["stored"] == 1 for g in others), f"a bug without its stored crash: {others}")
+    check(stored(base) == 16, f"{stored(base)} crashes stored")
+    # Files follow rows: one dump file per stored crash.
+    files = os.listdir(os.path.join(base, "state", "dumps"))
+    check(len(files) == 16, f"{len(files)} dump files for 16 stored crashes")
+
+    wait_for("the outbox empty", lambda: queued(base) == 0, timeout=60)
+    time.sleep(0.5)
+    got = sink.accepted()
+    loop_events = [r for r in got if "charge" in frames_vars(judge(sink, r)[2])]
+    check(len(loop_events) == 10, f"Sentry got {len(loop_events)} events of the loop, want sentry_max_per_group = 10")
+    check(len(got) - len(loop_events) == 5, f"Sentry got {len(got) - len(loop_events)} events of the 5 other bugs")
+    st = status(base)
+    check(st.get("loop_replaced") == 500 - 11 and st.get("forward", {}).get("limited") == 490,
+          f"status: loop_replaced {st.get('loop_replaced')}, forward {st.get('forward')}")
+    d.stop()
+    print(f"OK: 505 crashes counted, 16 stored, {len(got)} events sent")
+
+
+def case_program_dsn(tmp):
+    """Issue 12: a [program] section's own sentry_dsn, with no global one:
+    that program's crashes reach its project, the others' go nowhere."""
+    port = free_port()
+    sink = Sink(tmp, port).start()
+    base = os.path.join(tmp, "crashd")
+    conf = os.path.join(tmp, "crashd.conf")
+    with open(conf, "w") as f:
+        f.write(f"[program {os.path.basename(A.program)}]\nsentry_dsn = {dsn(port)}\n")
+    # (Daemon takes -o settings only; a section needs the file.)
+    log = open(os.path.join(tmp, "crashd-1.log"), "w")
+    proc = subprocess.Popen([A.crashd, "--dir", base, "--config", conf, "-o", "log_level=debug", "-o", "http_listen="],
+                            stdout=log, stderr=subprocess.STDOUT, env=clean_env())
+    Daemon.started.append(proc)
+    wait_for("crashd's API", lambda: os.path.exists(os.path.join(base, "api.sock")), timeout=20)
+    crash(base)
+    crash(base, A.secrets)
+    wait_for("two stored", lambda: stored(base) == 2, timeout=60)
+    wait_for("the outbox empty", lambda: queued(base) == 0, timeout=30)
+    time.sleep(0.5)
+    got = sink.accepted()
+    check(len(got) == 1, f"expected one event (the section's program), got {len(got)}")
+    check("charge" in frames_vars(judge(sink, got[0])[2]), "the event is not crashme's")
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    log.close()
+
+
+CASES = {"program-dsn": case_program_dsn, "crash-loop": case_crash_loop, "sentry": case_sentry, "minidump": case_minidump, "down-up": case_down_up, "retry": case_retry,
          "webhook": case_webhook, "restart": case_restart, "bench": case_bench, "malformed": case_malformed,
          "unmasked-store": case_unmasked_store, "upload": case_upload}
 
@@ -546,6 +637,8 @@ def main():
     p.add_argument("--dumper", required=True)
     p.add_argument("--program", required=True)
     p.add_argument("--secrets")
+    p.add_argument("--bugs")
+    p.add_argument("--crashctl")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--latency", type=int, default=50)
     A = p.parse_args()

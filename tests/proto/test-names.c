@@ -117,6 +117,7 @@ static void test_streams(void **state) {
                 { PROTO_STREAM_TAGS, "CrashdTags" },
                 { PROTO_STREAM_BREADCRUMBS, "CrashdBreadcrumbs" },
                 { PROTO_STREAM_TLS, "CrashdTls" },
+                { PROTO_STREAM_HOST, "CrashdHost" },
         };
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -129,7 +130,7 @@ static void test_streams(void **state) {
         assert_null(proto_stream_name(0x47670000));
         assert_null(proto_stream_name(0x4767000b));
         assert_null(proto_stream_name(0x43520000));
-        assert_null(proto_stream_name(0x43520006));
+        assert_null(proto_stream_name(0x43520007));
         assert_null(proto_stream_name(0x43500002));
         assert_null(proto_stream_name(0x12345678));
         assert_null(proto_stream_name(UINT32_MAX));

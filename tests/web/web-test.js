@@ -67,6 +67,10 @@ function check(cond, msg) {
     check(result.source_line.includes('o->customer->balance'), `source line: ${result.source_line}`);
     result.signal = (await page.locator('.facts').innerText()).split('\n').slice(0, 2).join(' ');
     check(result.signal.includes('SIGSEGV'), `facts: ${result.signal}`);
+    // Where it crashed (issue 12): this machine's name from the dump.
+    const facts = await page.locator('.facts').innerText();
+    result.host = (facts.split('\n').find((l, i, a) => a[i - 1] === 'Host') || '').trim();
+    check(result.host.startsWith(os.hostname()), `the Host fact: ${result.host} (${facts})`);
 
     // Locals collapse and expand.
     await frame0.locator('summary').click();
