@@ -14,7 +14,7 @@ puts the old value back however the test ends).
   threads   a 5-thread -O2 program without the preload: every thread is
             there with its registers, and the frames, lines and values equal
             those of the preload's dump of the same crash (the preload with
-            no core handler), addresses aside
+            no core handler), addresses aside; the host facts equal too
   preload   a program under libcrashdump.so with the handler installed (and
             keep_core on): one dump, the preload's; the core still kept,
             whole; with CRASHD_DISABLE=1 the handler's dump instead
@@ -313,7 +313,13 @@ def case_threads(a, w):
     d = check_from_core(a, dump, 5)
     names = sorted(t.get('name') or '' for t in d['threads'])
     check(names == ['threads-crash', 'worker-0', 'worker-1', 'worker-2', 'worker-3'], 'thread names %s' % names)
-    ours, theirs = stable(symbolicate(a, dump, 'json')), stable(symbolicate(a, preload_dump, 'json'))
+    ours_j, theirs_j = symbolicate(a, dump, 'json'), symbolicate(a, preload_dump, 'json')
+    # Who crashed, where: the same host facts (hostname, machine and boot
+    # ids, cgroups, container marks), read by the handler as the process
+    # would read them.
+    check(ours_j.get('host') and ours_j.get('host') == theirs_j.get('host'),
+          'host: handler %s, preload %s' % (ours_j.get('host'), theirs_j.get('host')))
+    ours, theirs = stable(ours_j), stable(theirs_j)
     check(sorted(ours) == sorted(theirs), 'threads: handler %s, preload %s' % (sorted(ours), sorted(theirs)))
     problems = []
     compared = 0
