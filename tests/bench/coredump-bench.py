@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""tests/bench/coredump-bench.py --handler H --refcrash R [-n RUNS]: the
+"""tests/bench/coredump-bench.py --handler H --refcrash R [-n RUNS] [-H MIB]: the
 kernel's core handler on the reference crash (refcrash: 5 threads, a NULL
 write 4 frames deep), as `meson test --benchmark coredump` runs it.
 
@@ -53,7 +53,7 @@ def stats_line(path, pid):
     return None
 
 
-def run_refcrash(refcrash, cwd):
+def run_refcrash(refcrash, cwd, heap_mb=0):
     """One crash; (pid, the fault's stamp, waitpid's return), ns."""
     r, w = os.pipe()
     os.set_inheritable(w, True)
@@ -67,7 +67,7 @@ def run_refcrash(refcrash, cwd):
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         try:
-            os.execve(refcrash, [refcrash, str(w)], {'PATH': '/usr/bin:/bin'})
+            os.execve(refcrash, [refcrash, str(w)], {'PATH': '/usr/bin:/bin', 'REFCRASH_HEAP_MB': str(heap_mb)})
         finally:
             os._exit(127)
     os.close(w)
@@ -86,6 +86,7 @@ def main():
     ap.add_argument('--handler', required=True)
     ap.add_argument('--refcrash', required=True)
     ap.add_argument('-n', '--runs', type=int, default=20)
+    ap.add_argument('-H', '--heap-mb', type=int, default=0, help='refcrash fills this much heap first')
     a = ap.parse_args()
     if os.geteuid() != 0 or not core_pattern_writable():
         print('SKIP: the core handler benchmark sets core_pattern: root only')
@@ -116,7 +117,7 @@ def main():
             for i in range(a.runs):
                 for mode, pattern in confs.items():
                     with core_pattern_set(pattern):
-                        pid, stamp, reaped = run_refcrash(a.refcrash, work)
+                        pid, stamp, reaped = run_refcrash(a.refcrash, work, a.heap_mb)
                         if mode == 'file':
                             path = os.path.join(files, 'core.%d' % pid)
                             results[mode].append({'crash_to_reap': reaped - stamp, 'core': os.path.getsize(path)})
@@ -145,7 +146,8 @@ def main():
         def ms(xs):
             return '%7.1f %7.1f' % (statistics.median(xs) / 1e6, pct(xs, 0.9) / 1e6)
 
-        print('refcrash (5 threads), %d runs per mode, load average %.2f -> %.2f' % (a.runs, load0, load1))
+        print('refcrash (5 threads%s), %d runs per mode, load average %.2f -> %.2f' % (
+            ', %d MiB of heap' % a.heap_mb if a.heap_mb else '', a.runs, load0, load1))
         print('%-10s %15s %15s %15s %15s   (ms: median p90)' % ('mode', 'crash->handler', 'handler->dump',
                                                                  'handler total', 'crash->reaped'))
         for mode in ('dump', 'dump+core', 'file'):
