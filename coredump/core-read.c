@@ -60,7 +60,7 @@ static uint64_t now_monotonic(void) {
         return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...) {
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int r, const char *fmt, ...) {
         va_list ap;
 
         if (errlen) {

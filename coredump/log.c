@@ -9,7 +9,7 @@
 bool log_to_kmsg;
 bool log_verbose;
 
-static void vlog(int level, int error, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void vlog(int level, int error, const char *fmt, va_list ap) {
         char line[1024];
         int n = 0, k;
 
