@@ -285,6 +285,19 @@ static void keep_page(struct core *c, const struct core_limits *lim, struct keep
         c->buffered += n;
 }
 
+/* Is sg a stack whose part below SP is dead: the main thread's (the auxv's
+ * AT_EXECFN and AT_RANDOM point into its top), or one glibc (or anyone
+ * using a guard page) made for a thread, with its guard, a segment of no
+ * permissions, right below? Not any segment SP is in: a signal handler's
+ * alternate stack may be a malloc()ed block in the middle of the heap. */
+static bool dead_below_sp(const struct core *c, const struct core_segment *sg) {
+        uint64_t execfn = core_auxv(c, AT_EXECFN), random = core_auxv(c, AT_RANDOM);
+
+        if ((execfn && execfn - sg->vaddr < sg->memsz) || (random && random - sg->vaddr < sg->memsz))
+                return true;
+        return sg > c->segs && !(sg[-1].flags & (PF_R | PF_W | PF_X)) && sg[-1].vaddr + sg[-1].memsz == sg->vaddr;
+}
+
 /* As dumper/memory.c's plan_stack(): from SP less the red zone to the top
  * of its segment; past the cap, the part at SP and the top quarter. */
 static size_t stack_windows(struct core *c, const struct core_thread *t, size_t cap, struct window *out) {
@@ -301,7 +314,8 @@ static size_t stack_windows(struct core *c, const struct core_thread *t, size_t 
                 if (!sg || !(sg->flags & PF_R) || sg->vaddr - sp > STACK_SEARCH)
                         return 0;
         }
-        sg->stack = true;
+        if (dead_below_sp(c, sg))
+                sg->stack = true;
         lo = sp > RED_ZONE && sp - RED_ZONE >= sg->vaddr ? sp - RED_ZONE : sg->vaddr;
         hi = sg->vaddr + sg->memsz;
         lo &= ~(uint64_t) (PAGE - 1);

@@ -73,7 +73,7 @@ struct core_segment {
         uint64_t vaddr, memsz;
         uint64_t offset, filesz;        /* filesz < memsz: the kernel dumped only a part (a module's first page) */
         uint32_t flags;                 /* PF_R | PF_W | PF_X */
-        bool stack;                     /* a thread's SP is in it (or just below it) */
+        bool stack;                     /* a thread's stack (SP in it, or just below), dead below SP */
 };
 
 struct core_file {
