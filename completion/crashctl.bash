@@ -44,7 +44,7 @@ _crashctl() {
                 prev=${words[cword - 1]}
         fi
 
-        local commands='info symbolicate list show dump export gdb debug groups status web'
+        local commands='info symbolicate list show dump export gdb debug groups status web setup-core-handler'
         local connection='--dir --socket --state-dir --no-daemon'
         local -A opts=(
                 [info]='-j --json -v --verbose'
@@ -58,6 +58,7 @@ _crashctl() {
                 [groups]='--json'
                 [status]='--json'
                 [web]='--token --json'
+                [setup-core-handler]='--undo --handler --handler-args --state'
         )
         # What follows each command's last option: a MATCH, a DUMP file, or
         # nothing.

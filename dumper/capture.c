@@ -10,6 +10,7 @@
  * deadline bounds the time it may take. */
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <poll.h>
@@ -24,82 +25,19 @@
 #define SCRATCH_SIZE (256u << 20)       /* reserved, not committed */
 #define MAX_STREAMS 24
 
-char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t *ret_len) {
-        char path[PATH_MAX], num[24];
-        size_t dirty;
-        char *buf;
-        ssize_t k;
-
-        if (what[0] == '/')
-                safe_strlcpy(path, what, sizeof(path));
-        else {
-                safe_strlcpy(path, "/proc/", sizeof(path));
-                safe_fmt_u64(num, (uint64_t) c->proc_pid);
-                safe_strlcat(path, num, sizeof(path));
-                safe_strlcat(path, "/", sizeof(path));
-                safe_strlcat(path, what, sizeof(path));
-        }
-        dirty = c->scratch.dirty;
-        buf = proto_buf_reserve(&c->scratch, cap + 1, 8, NULL);
-        if (!buf)
-                return NULL;
-        k = safe_read_file(path, buf, cap);
-        if (k < 0) {
-                proto_buf_give_back(&c->scratch, (size_t) (buf - (char *) c->scratch.data), dirty);
-                return NULL;
-        }
-        buf[k] = 0;
-        /* Give back the part read() did not touch. */
-        proto_buf_give_back(&c->scratch, (size_t) (buf + k + 1 - (char *) c->scratch.data), dirty);
-        *ret_len = (size_t) k;
-        return buf;
-}
-
-/* /proc/PID/stat: the command name in parentheses (it may itself hold
- * spaces and parentheses, so the last ')' ends it), then fields counted
- * from there. Parked, the text was read before the fork (park.c). */
+/* /proc/PID/stat (capture_parse_stat()). Parked, the text was read
+ * before the fork (park.c). */
 static void read_stat(struct capture *c) {
-        size_t len = 0, field = 2;
-        char *s, *p, *end, *open;
+        size_t len = 0;
+        char *s;
 
         if (dumper_rt.park.active) {
                 s = dumper_rt.park.stat;
                 len = (size_t) dumper_rt.park.stat_len;
         } else
                 s = capture_read_proc(c, "stat", 4096, &len);
-        if (!s)
-                return;
-        end = s + len;
-        p = end;
-        while (p > s && p[-1] != ')')
-                p--;
-        open = s;
-        while (open < p && *open != '(')
-                open++;
-        if (open < p - 1) {
-                size_t n = (size_t) (p - 1 - (open + 1));
-
-                safe_memcpy(c->comm, open + 1, n < sizeof(c->comm) - 1 ? n : sizeof(c->comm) - 1);
-        }
-        for (; p < end; p++) {
-                uint64_t v;
-                const char *q;
-
-                if (*p != ' ')
-                        continue;
-                field++;
-                q = p + 1;
-                if (!safe_parse_u64(&q, end, 10, &v))
-                        continue;
-                if (field == 4)
-                        c->ppid = (uint32_t) v;
-                else if (field == 22)
-                        c->start_time = v;
-                else if (field == 50)
-                        c->env_start = v;
-                else if (field == 51)
-                        c->env_end = v;
-        }
+        if (s)
+                capture_parse_stat(c, s, len);
 }
 
 static int read_maps(struct capture *c) {
@@ -175,6 +113,15 @@ static void release_process(struct capture *c) {
         step_aside(c->pid);
 }
 
+/* What this process (the crashed one, or its copy) knows of itself and
+ * the shared capture code takes as given (capture.h). */
+static void set_own_facts(struct capture *c) {
+        c->uid = (uint32_t) getuid();
+        c->gid = (uint32_t) getgid();
+        c->r_debug = (uint64_t) (uintptr_t) &_r_debug;
+        c->self_addr = (uint64_t) (uintptr_t) &dumper_rt;
+}
+
 static int build(struct capture *c) {
         uint32_t rva, size, context_rva;
         int r;
@@ -215,6 +162,11 @@ static int build(struct capture *c) {
         r = capture_write_tls(c);
         if (r < 0)
                 return r;
+        if (dumper_rt.park.active && dumper_rt.park.status_len > 0) {
+                /* The process's, read before the fork (ours is the fork's). */
+                c->status.text = dumper_rt.park.status;
+                c->status.len = (size_t) dumper_rt.park.status_len;
+        }
         capture_read_process_files(c);
         capture_read_host(c);
         /* ...then let them go: the rest needs only what we copied. */
@@ -310,6 +262,7 @@ int dumper_child_main(void *arg) {
         c.crash = &dumper_rt.crash;
         c.pid = dumper_rt.crash.pid;
         c.proc_pid = dumper_rt.park.active ? getpid() : c.pid;
+        set_own_facts(&c);
         r = build(&c);
         capture_release_threads(&c);
         if (r == 0)
@@ -337,6 +290,7 @@ int dumper_capture_in_process(void *arg) {
         c.crash = &dumper_rt.crash;
         c.pid = dumper_rt.crash.pid;
         c.proc_pid = c.pid;
+        set_own_facts(&c);
         c.in_process = true;
         c.flags = PROTO_CRASH_IN_PROCESS;
         r = build(&c);

@@ -44,6 +44,17 @@ struct capture_text {
         size_t len;
 };
 
+/* Where the crashed process's memory is read. NULL in struct capture: from
+ * mem_pid with process_vm_readv (the dumper's child). The core handler
+ * (coredump/) reads the segments of the kernel's core instead. read()
+ * copies up to len bytes at addr into buf and returns how many it could,
+ * from addr on, stopping at the first byte it has not; it must not fault
+ * whatever addr is. */
+struct capture_memory {
+        size_t (*read)(void *userdata, uint64_t addr, void *buf, size_t len);
+        void *userdata;
+};
+
 struct capture {
         const struct dumper_config *config;
         const struct dumper_crash *crash;
@@ -51,6 +62,7 @@ struct capture {
         pid_t proc_pid;                 /* whose /proc files to read: it, or (parked) our own,
                                            which match its cmdline, auxv, environ, exe */
         pid_t mem_pid;                  /* where memory is read: it, or our copy */
+        const struct capture_memory *memory;    /* NULL: from mem_pid */
         uint32_t flags;                 /* PROTO_CRASH_* */
         bool in_process;                /* the crashing thread writes it: no ptrace, no release */
 
@@ -68,12 +80,31 @@ struct capture {
         struct region_set regions;
         uint64_t indirect_left;         /* budget for pointed-to memory */
 
+        /* What the dumper finds in its own copy of the process, which the
+         * core handler has to be told: the real ids (crash info), the
+         * dynamic linker's r_debug (0: none, as in a static program), the
+         * executable's path (NULL: read /proc/PID/exe), and an address
+         * inside the module whose globals stay out (the dumper's own; 0:
+         * none). */
+        uint32_t uid, gid;
+        uint64_t r_debug;
+        const char *exe;
+        uint64_t self_addr;
+        /* host.c, for the core handler: the crashed process's hostname (%h;
+         * NULL: ours, uname()'s) and root directory (above 0: a descriptor
+         * of /proc/PID/root, whose /etc/machine-id and container marks are
+         * read inside it; else our own /). */
+        const char *hostname;
+        int root_dirfd;
+
         /* From /proc/PID/stat. */
         uint32_t ppid;
         uint64_t start_time;
         uint64_t env_start, env_end;
         char comm[17];
-        /* /proc/PID files, read while the process still exists. */
+        /* /proc/PID files, read while the process still exists. Already
+         * set (text not NULL) before capture_read_process_files() and
+         * capture_read_host(): kept. */
         struct capture_text status, cmdline, auxv, environ, cgroup;
 
         /* tls.c: the modules with thread-local storage. */
@@ -92,6 +123,9 @@ int capture_threads(struct capture *c);
 void capture_release_threads(struct capture *c);
 
 /* memory.c */
+/* Reads the crashed process's memory (c->memory, else process_vm_readv
+ * from c->mem_pid): the bytes from addr on that could be read. */
+size_t capture_read_memory(const struct capture *c, uint64_t addr, void *buf, size_t len);
 void capture_plan_memory(struct capture *c);
 int capture_write_memory(struct capture *c, uint32_t *ret_rva, uint32_t *ret_size);
 
@@ -120,6 +154,12 @@ struct r_debug;
 size_t capture_link_maps(struct capture *c, struct r_debug *dbg, uint64_t *addrs, size_t max);
 
 /* streams.c */
+/* /proc/PID/stat's text: comm, ppid, start time, the environment's range. */
+void capture_parse_stat(struct capture *c, const char *s, size_t len);
+/* The dump's file name, COMM.PID.SECONDS.NANOSECONDS + suffix (".dmp.zst"),
+ * with what is not [A-Za-z0-9_-] in comm as '_'. */
+void capture_file_name(const char *comm, uint64_t pid, uint64_t time_ns, const char *suffix, char *buf,
+                       size_t size);
 int capture_write_threads(struct capture *c, uint32_t *exception_context_rva);
 int capture_write_exception(struct capture *c, uint32_t context_rva);
 void capture_read_process_files(struct capture *c);

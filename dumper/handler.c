@@ -21,6 +21,7 @@
  * setpgid among them: plain system-call wrappers in glibc) or plain code
  * over memory mapped at load time or in .bss; no malloc, stdio or lock. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -313,6 +314,37 @@ out:
         return r;
 }
 
+/* One crash, one report: with a core_pattern pipe the kernel's core
+ * handler runs once we die, and crashd-coredump would dump the crash a
+ * second time. A memfd named "crashd-dumped:PID" left open tells it that
+ * this process has its dump (coredump/README.md): it is the process's own
+ * (nobody else can put it in its descriptor table), it goes with the
+ * process, it changes nothing the core holds, and it carries the pid in
+ * the process's namespace, so a child that inherits it across fork() is
+ * not taken for it (MFD_CLOEXEC: not across exec). memfd_create and fcntl
+ * are plain system calls; under a seccomp filter none is made that the
+ * dump did not need (it could be the one the filter kills on), so such a
+ * program's crash is dumped twice. */
+static void mark_dumped(void) {
+        char name[48] = "crashd-dumped:", num[24], c = 0;
+        int fd;
+
+        if (dumper_seccomp_no_child() ||
+            safe_read_file("/proc/sys/kernel/core_pattern", &c, 1) != 1 || c != '|')
+                return;
+        safe_fmt_u64(num, (uint64_t) getpid());
+        safe_strlcat(name, num, sizeof(name));
+        fd = (int) syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+        /* Not 0, 1 or 2, should the program have closed them: its own
+         * handler, if it goes on, must find them free. */
+        if (fd >= 0 && fd < 3) {
+                int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+                close(fd);
+                (void) high;
+        }
+}
+
 /* 1. One thread dumps; a crash in another thread meanwhile waits for it. */
 static void dump_once(const siginfo_t *info, const ucontext_t *uc, bool may_park) {
         pid_t tid = safe_gettid();
@@ -327,7 +359,8 @@ static void dump_once(const siginfo_t *info, const ucontext_t *uc, bool may_park
                         atomic_store(&dump_owner, tid);
                         record_crash(info, uc, tid);
                         dumper_rt.crash.may_park = may_park;
-                        (void) dumper_run();
+                        if (dumper_run() == 0)
+                                mark_dumped();
                         atomic_store(&dump_state, STATE_DONE);
                         futex_wake_all(&dump_state, false);
                         return;

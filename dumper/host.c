@@ -11,7 +11,12 @@
  * text is put together with the safe_* string functions. Nothing here
  * allocates or takes a lock. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "crashd-streams.h"
@@ -56,20 +61,55 @@ static void put_lines(struct text *t, const char *key, const char *value, size_t
 
 void capture_read_host(struct capture *c) {
         /* The process's cgroups, read while it exists (a parked dump's
-         * copy shares them: a fork stays in its parent's cgroups). */
-        c->cgroup.text = capture_read_proc(c, "cgroup", 4096, &c->cgroup.len);
+         * copy shares them: a fork stays in its parent's cgroups); unless
+         * the caller has them (the core handler, read as root). */
+        if (!c->cgroup.text)
+                c->cgroup.text = capture_read_proc(c, "cgroup", 4096, &c->cgroup.len);
+}
+
+/* The core handler's: path in the crashed process's root (a container's),
+ * resolved inside it whatever its symlinks say (RESOLVE_IN_ROOT: an
+ * absolute link or .. stays in that root), regular files only, never
+ * blocking; as capture_read_proc() otherwise. */
+static char *read_in_root(struct capture *c, const char *path, size_t cap, size_t *ret_len) {
+        struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        size_t dirty = c->scratch.dirty, len = 0;
+        struct stat st;
+        char *buf;
+        int fd;
+
+        fd = (int) syscall(SYS_openat2, c->root_dirfd, path + 1, &how, sizeof(how));
+        if (fd < 0)
+                return NULL;
+        buf = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? proto_buf_reserve(&c->scratch, cap + 1, 8, NULL) : NULL;
+        while (buf && len < cap) {
+                ssize_t k = read(fd, buf + len, cap - len);
+
+                if (k <= 0)
+                        break;
+                len += (size_t) k;
+        }
+        close(fd);
+        if (!buf)
+                return NULL;
+        buf[len] = 0;
+        proto_buf_give_back(&c->scratch, (size_t) (buf + len + 1 - (char *) c->scratch.data), dirty);
+        *ret_len = len;
+        return buf;
 }
 
 int capture_write_host(struct capture *c) {
         static const struct {
                 const char *key, *path;
                 size_t cap;
+                bool in_root;           /* the process's own file, in its root */
         } files[] = {
-                { "machine_id", "/etc/machine-id", 64 },
-                { "boot_id", "/proc/sys/kernel/random/boot_id", 64 },
+                { "machine_id", "/etc/machine-id", 64, true },
+                { "boot_id", "/proc/sys/kernel/random/boot_id", 64, false },
                 /* Docker's and Podman's marks in a container's root. */
-                { "dockerenv", "/.dockerenv", 256 },
-                { "containerenv", "/run/.containerenv", 2048 },
+                { "dockerenv", "/.dockerenv", 256, true },
+                { "containerenv", "/run/.containerenv", 2048, true },
         };
         struct utsname u;
         struct text t;
@@ -83,13 +123,17 @@ int capture_write_host(struct capture *c) {
         t.cap = HOST_TEXT_MAX;
         t.buf[0] = 0;
         if (uname(&u) == 0) {
-                put_lines(&t, "hostname", u.nodename, safe_strnlen(u.nodename, sizeof(u.nodename)));
+                if (c->hostname)
+                        put_lines(&t, "hostname", c->hostname, safe_strlen(c->hostname));
+                else
+                        put_lines(&t, "hostname", u.nodename, safe_strnlen(u.nodename, sizeof(u.nodename)));
                 put_lines(&t, "kernel_release", u.release, safe_strnlen(u.release, sizeof(u.release)));
                 put_lines(&t, "kernel_version", u.version, safe_strnlen(u.version, sizeof(u.version)));
         }
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 size_t dirty_scratch = c->scratch.dirty, n = 0;
-                char *s = capture_read_proc(c, files[i].path, files[i].cap, &n);
+                char *s = files[i].in_root && c->root_dirfd > 0 ? read_in_root(c, files[i].path, files[i].cap, &n)
+                                                                : capture_read_proc(c, files[i].path, files[i].cap, &n);
 
                 if (!s)
                         continue;

@@ -27,7 +27,9 @@
  * only read with process_vm_readv (safe_read_memory), so a wild pointer is
  * an EFAULT, not a fault; every buffer is on our stack or in the scratch
  * mapping (the breadth-first queue is a fixed ring there); no malloc, no
- * stdio, no locks. */
+ * stdio, no locks. The core handler (coredump/) runs the same code over
+ * the segments of a kernel core (c->memory): the same choices, within the
+ * same budgets. */
 #include <elf.h>
 #include <errno.h>
 #include <sys/uio.h>
@@ -42,6 +44,12 @@
 #define REG_AFTER 384
 #define PTR_BEFORE 32
 #define PTR_CHUNK 256
+
+size_t capture_read_memory(const struct capture *c, uint64_t addr, void *buf, size_t len) {
+        if (c->memory)
+                return c->memory->read(c->memory->userdata, addr, buf, len);
+        return safe_read_memory(c->mem_pid, addr, buf, len);
+}
 
 static void plan_stack(struct capture *c, struct dumper_thread *t, size_t cap) {
         uint64_t sp = t->regs.rsp, lo, hi;
@@ -130,7 +138,7 @@ static bool seen_before(struct follow_queue *q, uint64_t p) {
 }
 
 static bool read_u64(struct capture *c, uint64_t addr, uint64_t *ret) {
-        return safe_read_memory(c->mem_pid, addr, ret, sizeof(*ret)) == sizeof(*ret);
+        return capture_read_memory(c, addr, ret, sizeof(*ret)) == sizeof(*ret);
 }
 
 /* Is p worth following: readable, not code, not a null-ish small value? */
@@ -292,7 +300,7 @@ static void follow(struct capture *c, struct follow_queue *q, uint64_t p, uint32
         if (!m || !(m->perms & MAP_R) || p < 4096 || (seen_before(q, p) && !reg))
                 return;
         heap = is_heap(m) && !(p & 7) && p - m->start >= 32 && m->end - p >= 8 &&
-               safe_read_memory(c->mem_pid, p - 32, near, sizeof(near)) == sizeof(near);
+               capture_read_memory(c, p - 32, near, sizeof(near)) == sizeof(near);
         if (heap && (near[0] == CXA_CLASS || near[0] == CXA_DEPENDENT_CLASS))
                 capture_exception(c, q, p - 32, near[0]);
         else if (heap && (near[4] == CXA_CLASS || near[4] == CXA_DEPENDENT_CLASS))
@@ -333,7 +341,7 @@ static void scan(struct capture *c, struct follow_queue *q, uint64_t lo, uint64_
         lo = (lo + 7) & ~(uint64_t) 7;
         while (lo < hi && (c->indirect_left || queued || level == 1)) {
                 size_t want = hi - lo < sizeof(buf) ? (size_t) (hi - lo) : sizeof(buf);
-                size_t got = safe_read_memory(c->mem_pid, lo, buf, want) / 8;
+                size_t got = capture_read_memory(c, lo, buf, want) / 8;
 
                 if (got == 0)
                         break;
@@ -386,15 +394,19 @@ static bool add_readable(struct capture *c, uint64_t start, uint64_t end, uint64
 static void plan_globals(struct capture *c) {
         char exe[PATH_MAX], link[64], num[24];
         uint64_t exe_left = c->config->globals_max, lib_left = c->config->lib_globals_max;
-        uint64_t self = (uint64_t) (uintptr_t) &dumper_rt;
+        uint64_t self = c->self_addr;
         ssize_t n;
 
-        safe_strlcpy(link, "/proc/", sizeof(link));
-        safe_fmt_u64(num, (uint64_t) c->proc_pid);
-        safe_strlcat(link, num, sizeof(link));
-        safe_strlcat(link, "/exe", sizeof(link));
-        n = readlink(link, exe, sizeof(exe) - 1);
-        exe[n > 0 ? n : 0] = 0;
+        if (c->exe)
+                safe_strlcpy(exe, c->exe, sizeof(exe));
+        else {
+                safe_strlcpy(link, "/proc/", sizeof(link));
+                safe_fmt_u64(num, (uint64_t) c->proc_pid);
+                safe_strlcat(link, num, sizeof(link));
+                safe_strlcat(link, "/exe", sizeof(link));
+                n = readlink(link, exe, sizeof(exe) - 1);
+                exe[n > 0 ? n : 0] = 0;
+        }
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < c->maps.n; i++) {
                         const struct dumper_mapping *m = &c->maps.m[i];
@@ -407,7 +419,7 @@ static void plan_globals(struct capture *c) {
                          * Not ours: the dumper's state says nothing of the
                          * program's. */
                         if (!mapping_starts_file(m) || is_exe != (pass == 0) || !*left ||
-                            !capture_read_elf(c, m->start, &e) || (self >= m->start && self < e.image_end))
+                            !capture_read_elf(c, m->start, &e) || (self && self >= m->start && self < e.image_end))
                                 continue;
 
                         /* A library's RELRO is its GOT and tables of
@@ -501,6 +513,15 @@ static size_t read_batch(struct capture *c, const uint32_t *rvas, size_t first) 
         }
         if (n == 0)
                 return c->regions.n;
+        if (c->memory) {
+                /* A core's segments, in our own memory: region by region. */
+                for (size_t k = 0; k < n; k++) {
+                        struct region *r = &c->regions.r[idx[k]];
+
+                        r->end = r->start + capture_read_memory(c, r->start, local[k].iov_base, local[k].iov_len);
+                }
+                return idx[n - 1] + 1;
+        }
         got = process_vm_readv(c->mem_pid, local, n, remote, n, 0);
         if (got < 0)
                 got = 0;
@@ -512,8 +533,7 @@ static size_t read_batch(struct capture *c, const uint32_t *rvas, size_t first) 
                         continue;
                 }
                 /* The first element that was not read whole. */
-                r->end = r->start + safe_read_memory(c->mem_pid, r->start, local[k].iov_base,
-                                                      local[k].iov_len);
+                r->end = r->start + capture_read_memory(c, r->start, local[k].iov_base, local[k].iov_len);
                 return idx[k] + 1;
         }
         return idx[n - 1] + 1;

@@ -2,7 +2,8 @@
 /* dumper/modules.c: the module list, with each ELF's build-id read from
  * the process's memory (the file on disk may have been replaced since it
  * was loaded), and the dynamic linker's r_debug list. Runs in the child;
- * async-signal-safe: reads go through process_vm_readv, which can't fault. */
+ * async-signal-safe: reads go through capture_read_memory(), which can't
+ * fault (process_vm_readv, or the core handler's copy of a core). */
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
@@ -20,13 +21,13 @@ bool capture_read_elf(struct capture *c, uint64_t base, struct capture_elf *ret)
         ret->n_phdrs = 0;
         ret->bias = 0;
         ret->image_end = 0;
-        if (safe_read_memory(c->mem_pid, base, &eh, sizeof(eh)) != sizeof(eh) ||
+        if (capture_read_memory(c, base, &eh, sizeof(eh)) != sizeof(eh) ||
             eh.e_ident[EI_MAG0] != ELFMAG0 || eh.e_ident[EI_MAG1] != ELFMAG1 ||
             eh.e_ident[EI_MAG2] != ELFMAG2 || eh.e_ident[EI_MAG3] != ELFMAG3 ||
             eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
                 return false;
         ret->n_phdrs = eh.e_phnum < CAPTURE_MAX_PHDRS ? eh.e_phnum : CAPTURE_MAX_PHDRS;
-        if (safe_read_memory(c->mem_pid, base + eh.e_phoff, ret->phdrs, ret->n_phdrs * sizeof(Elf64_Phdr)) !=
+        if (capture_read_memory(c, base + eh.e_phoff, ret->phdrs, ret->n_phdrs * sizeof(Elf64_Phdr)) !=
             ret->n_phdrs * sizeof(Elf64_Phdr)) {
                 ret->n_phdrs = 0;
                 return false;
@@ -61,7 +62,7 @@ static size_t read_build_id(struct capture *c, const struct capture_elf *e, uint
                 if (ph[i].p_type != PT_NOTE)
                         continue;
                 len = ph[i].p_filesz < NOTES_MAX ? (size_t) ph[i].p_filesz : NOTES_MAX;
-                len = safe_read_memory(c->mem_pid, bias + ph[i].p_vaddr, notes, len);
+                len = capture_read_memory(c, bias + ph[i].p_vaddr, notes, len);
                 while (off + sizeof(Elf64_Nhdr) <= len) {
                         Elf64_Nhdr nh;
                         size_t name_off, desc_off, next;
@@ -182,14 +183,15 @@ size_t capture_link_maps(struct capture *c, struct r_debug *dbg, uint64_t *addrs
         struct link_map lm;
         size_t n = 0;
 
-        /* _r_debug is the dynamic linker's list of loaded objects; this
-         * child has a copy of it at the same address. */
-        if (safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) &_r_debug, dbg, sizeof(*dbg)) != sizeof(*dbg)) {
+        /* _r_debug is the dynamic linker's list of loaded objects (the
+         * dumper's child has a copy of it at the same address; the core
+         * handler finds it through the executable's DT_DEBUG). */
+        if (!c->r_debug || capture_read_memory(c, c->r_debug, dbg, sizeof(*dbg)) != sizeof(*dbg)) {
                 safe_memset(dbg, 0, sizeof(*dbg));
                 return 0;
         }
         for (uint64_t a = (uint64_t) (uintptr_t) dbg->r_map; a && n < max; a = (uint64_t) (uintptr_t) lm.l_next) {
-                if (safe_read_memory(c->mem_pid, a, &lm, sizeof(lm)) != sizeof(lm))
+                if (capture_read_memory(c, a, &lm, sizeof(lm)) != sizeof(lm))
                         break;
                 addrs[n++] = a;
         }
@@ -215,9 +217,9 @@ int capture_write_dso_debug(struct capture *c) {
         for (size_t i = 0; i < count; i++) {
                 size_t len;
 
-                if (safe_read_memory(c->mem_pid, addrs[i], &lm, sizeof(lm)) != sizeof(lm))
+                if (capture_read_memory(c, addrs[i], &lm, sizeof(lm)) != sizeof(lm))
                         break;
-                len = lm.l_name ? safe_read_memory(c->mem_pid, (uint64_t) (uintptr_t) lm.l_name, name, sizeof(name) - 1) : 0;
+                len = lm.l_name ? capture_read_memory(c, (uint64_t) (uintptr_t) lm.l_name, name, sizeof(name) - 1) : 0;
                 name[len] = 0;
                 len = safe_strnlen(name, len);
                 maps[n].addr = lm.l_addr;

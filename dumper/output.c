@@ -38,33 +38,7 @@ static int make_dirs(const char *dir) {
 }
 
 static void file_name(const struct capture *c, char *buf, size_t size) {
-        char num[24];
-        uint64_t t = c->crash->time_ns;
-        size_t i, n;
-
-        /* COMM.PID.SECONDS.NANOSECONDS.dmp.zst: unique per crash, sortable,
-         * and the program's name shows in ls. */
-        buf[0] = 0;
-        for (i = 0, n = 0; c->comm[i] && n + 1 < size && i < 16; i++) {
-                char ch = c->comm[i];
-                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
-                buf[n++] = ok ? ch : '_';
-        }
-        buf[n] = 0;
-        if (n == 0)
-                safe_strlcpy(buf, "unknown", size);
-        safe_strlcat(buf, ".", size);
-        safe_fmt_u64(num, (uint64_t) c->pid);
-        safe_strlcat(buf, num, size);
-        safe_strlcat(buf, ".", size);
-        safe_fmt_u64(num, t / 1000000000u);
-        safe_strlcat(buf, num, size);
-        safe_strlcat(buf, ".", size);
-        /* Nanoseconds with leading zeros, so names sort by time. */
-        safe_fmt_u64(num, 1000000000u + t % 1000000000u);
-        safe_strlcat(buf, num + 1, size);
-        safe_strlcat(buf, ".dmp.zst", size);
+        capture_file_name(c->comm, (uint64_t) c->pid, c->crash->time_ns, ".dmp.zst", buf, size);
 }
 
 static int save_in(struct capture *c, const char *dir, char *final, size_t final_size) {

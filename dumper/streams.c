@@ -12,6 +12,106 @@
 #include "capture.h"
 #include "safe.h"
 
+char *capture_read_proc(struct capture *c, const char *what, size_t cap, size_t *ret_len) {
+        char path[PATH_MAX], num[24];
+        size_t dirty;
+        char *buf;
+        ssize_t k;
+
+        if (what[0] == '/')
+                safe_strlcpy(path, what, sizeof(path));
+        else {
+                safe_strlcpy(path, "/proc/", sizeof(path));
+                safe_fmt_u64(num, (uint64_t) c->proc_pid);
+                safe_strlcat(path, num, sizeof(path));
+                safe_strlcat(path, "/", sizeof(path));
+                safe_strlcat(path, what, sizeof(path));
+        }
+        dirty = c->scratch.dirty;
+        buf = proto_buf_reserve(&c->scratch, cap + 1, 8, NULL);
+        if (!buf)
+                return NULL;
+        k = safe_read_file(path, buf, cap);
+        if (k < 0) {
+                proto_buf_give_back(&c->scratch, (size_t) (buf - (char *) c->scratch.data), dirty);
+                return NULL;
+        }
+        buf[k] = 0;
+        /* Give back the part read() did not touch. */
+        proto_buf_give_back(&c->scratch, (size_t) (buf + k + 1 - (char *) c->scratch.data), dirty);
+        *ret_len = (size_t) k;
+        return buf;
+}
+
+void capture_parse_stat(struct capture *c, const char *s, size_t len) {
+        const char *p, *end = s + len, *open;
+        size_t field = 2;
+
+        /* The command name in parentheses (it may itself hold spaces and
+         * parentheses, so the last ')' ends it), then fields counted from
+         * there. */
+        p = end;
+        while (p > s && p[-1] != ')')
+                p--;
+        open = s;
+        while (open < p && *open != '(')
+                open++;
+        if (open < p - 1) {
+                size_t n = (size_t) (p - 1 - (open + 1));
+
+                safe_memcpy(c->comm, open + 1, n < sizeof(c->comm) - 1 ? n : sizeof(c->comm) - 1);
+        }
+        for (; p < end; p++) {
+                uint64_t v;
+                const char *q;
+
+                if (*p != ' ')
+                        continue;
+                field++;
+                q = p + 1;
+                if (!safe_parse_u64(&q, end, 10, &v))
+                        continue;
+                if (field == 4)
+                        c->ppid = (uint32_t) v;
+                else if (field == 22)
+                        c->start_time = v;
+                else if (field == 50)
+                        c->env_start = v;
+                else if (field == 51)
+                        c->env_end = v;
+        }
+}
+
+void capture_file_name(const char *comm, uint64_t pid, uint64_t time_ns, const char *suffix, char *buf,
+                       size_t size) {
+        char num[24];
+        size_t i, n;
+
+        /* COMM.PID.SECONDS.NANOSECONDS.dmp.zst: unique per crash, sortable,
+         * and the program's name shows in ls. */
+        buf[0] = 0;
+        for (i = 0, n = 0; comm[i] && n + 1 < size && i < 16; i++) {
+                char ch = comm[i];
+                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                          (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+                buf[n++] = ok ? ch : '_';
+        }
+        buf[n] = 0;
+        if (n == 0)
+                safe_strlcpy(buf, "unknown", size);
+        safe_strlcat(buf, ".", size);
+        safe_fmt_u64(num, pid);
+        safe_strlcat(buf, num, size);
+        safe_strlcat(buf, ".", size);
+        safe_fmt_u64(num, time_ns / 1000000000u);
+        safe_strlcat(buf, num, size);
+        safe_strlcat(buf, ".", size);
+        /* Nanoseconds with leading zeros, so names sort by time. */
+        safe_fmt_u64(num, 1000000000u + time_ns % 1000000000u);
+        safe_strlcat(buf, num + 1, size);
+        safe_strlcat(buf, suffix, size);
+}
+
 static void to_md_context(const struct dumper_thread *t, struct md_context_amd64 *m) {
         const struct user_regs_struct *r = &t->regs;
 
@@ -188,17 +288,19 @@ static int add_text_stream(struct capture *c, uint32_t type, const struct captur
         return r < 0 ? r : 1;
 }
 
+/* Each file unless the caller has it already: parked, the dumper read
+ * status before the fork (the fork's own would describe the fork); the
+ * core handler read them all before giving up root. */
 void capture_read_process_files(struct capture *c) {
-        if (dumper_rt.park.active && dumper_rt.park.status_len > 0) {
-                /* The process's, read before the fork (ours is the fork's). */
-                c->status.text = dumper_rt.park.status;
-                c->status.len = (size_t) dumper_rt.park.status_len;
-        } else
+        if (!c->status.text)
                 c->status.text = capture_read_proc(c, "status", 16 * 1024, &c->status.len);
-        c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
-        c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
+        if (!c->cmdline.text)
+                c->cmdline.text = capture_read_proc(c, "cmdline", 64 * 1024, &c->cmdline.len);
+        if (!c->auxv.text)
+                c->auxv.text = capture_read_proc(c, "auxv", 4096, &c->auxv.len);
         if (c->config->capture_env) {
-                c->environ.text = capture_read_proc(c, "environ", 256 * 1024, &c->environ.len);
+                if (!c->environ.text)
+                        c->environ.text = capture_read_proc(c, "environ", 256 * 1024, &c->environ.len);
                 c->flags |= PROTO_CRASH_ENV_CAPTURED;
         }
 }
@@ -257,8 +359,8 @@ int capture_write_crashd_streams(struct capture *c) {
         ci.fault_addr = cr->info.si_code > 0 ? (uint64_t) (uintptr_t) cr->info.si_addr : 0;
         ci.pid = (uint32_t) c->pid;
         ci.ppid = c->ppid;
-        ci.uid = (uint32_t) getuid();
-        ci.gid = (uint32_t) getgid();
+        ci.uid = c->uid;
+        ci.gid = c->gid;
         ci.crash_time_ns = cr->time_ns;
         ci.start_time_ticks = c->start_time;
         safe_strlcpy(ci.dumper_version, CRASHD_VERSION, sizeof(ci.dumper_version));

@@ -11,7 +11,8 @@
  * thread's DTV pointer, and put the DTV entries into the memory list.
  *
  * Runs in the child; async-signal-safe: every read of the crashed process
- * goes through process_vm_readv (safe_read_memory), which cannot fault, no
+ * goes through capture_read_memory() (process_vm_readv, or the core
+ * handler's segments), which cannot fault, no
  * dlsym (it takes the loader's lock, which a thread of the crashed program
  * may hold), buffers in scratch. */
 #include <elf.h>
@@ -56,7 +57,7 @@ static bool read_dyn_tables(struct capture *c, uint64_t l_addr, uint64_t l_ld, s
 
         safe_memset(t, 0, sizeof(*t));
         for (size_t i = 0; i < MAX_DYNAMIC; i += 32) {
-                size_t n = safe_read_memory(c->mem_pid, l_ld + i * sizeof(dyn[0]), dyn, sizeof(dyn)) / sizeof(dyn[0]);
+                size_t n = capture_read_memory(c, l_ld + i * sizeof(dyn[0]), dyn, sizeof(dyn)) / sizeof(dyn[0]);
 
                 for (size_t k = 0; k < n; k++) {
                         if (dyn[k].d_tag == DT_NULL)
@@ -90,24 +91,24 @@ static uint64_t find_dynsym(struct capture *c, uint64_t l_addr, const struct elf
         size_t name_len = safe_strlen(name);
         uint64_t buckets, chains;
 
-        if (safe_read_memory(c->mem_pid, t->gnu_hash, hdr, sizeof(hdr)) != sizeof(hdr) || hdr[0] == 0)
+        if (capture_read_memory(c, t->gnu_hash, hdr, sizeof(hdr)) != sizeof(hdr) || hdr[0] == 0)
                 return 0;
         /* nbuckets, symoffset, bloom words, bloom shift; then the bloom
          * filter, the buckets and the chains. */
         buckets = t->gnu_hash + sizeof(hdr) + (uint64_t) hdr[2] * 8;
         chains = buckets + (uint64_t) hdr[0] * 4;
-        if (safe_read_memory(c->mem_pid, buckets + (uint64_t) (h % hdr[0]) * 4, &bucket, 4) != 4 || bucket < hdr[1])
+        if (capture_read_memory(c, buckets + (uint64_t) (h % hdr[0]) * 4, &bucket, 4) != 4 || bucket < hdr[1])
                 return 0;
         for (uint32_t i = bucket; i < bucket + MAX_CHAIN; i++) {
                 Elf64_Sym sym;
                 char got[64];
 
-                if (safe_read_memory(c->mem_pid, chains + (uint64_t) (i - hdr[1]) * 4, &chain, 4) != 4)
+                if (capture_read_memory(c, chains + (uint64_t) (i - hdr[1]) * 4, &chain, 4) != 4)
                         return 0;
                 if ((chain | 1) == (h | 1) &&
-                    safe_read_memory(c->mem_pid, t->symtab + (uint64_t) i * sizeof(sym), &sym, sizeof(sym)) == sizeof(sym) &&
+                    capture_read_memory(c, t->symtab + (uint64_t) i * sizeof(sym), &sym, sizeof(sym)) == sizeof(sym) &&
                     name_len < sizeof(got) &&
-                    safe_read_memory(c->mem_pid, t->strtab + sym.st_name, got, name_len + 1) == name_len + 1 &&
+                    capture_read_memory(c, t->strtab + sym.st_name, got, name_len + 1) == name_len + 1 &&
                     got[name_len] == 0 && safe_startswith(got, name) && sym.st_shndx != SHN_UNDEF)
                         return l_addr + sym.st_value;
                 if (chain & 1)
@@ -120,11 +121,11 @@ static bool read_desc(struct capture *c, uint64_t l_addr, const struct elf_dyn_t
                       struct td_desc *ret) {
         uint64_t a = find_dynsym(c, l_addr, t, name);
 
-        return a && safe_read_memory(c->mem_pid, a, ret, sizeof(*ret)) == sizeof(*ret);
+        return a && capture_read_memory(c, a, ret, sizeof(*ret)) == sizeof(*ret);
 }
 
 static bool read_u64_field(struct capture *c, uint64_t base, const struct td_desc *d, uint64_t *ret) {
-        return d->bits == 64 && safe_read_memory(c->mem_pid, base + d->offset, ret, 8) == 8;
+        return d->bits == 64 && capture_read_memory(c, base + d->offset, ret, 8) == 8;
 }
 
 /* What libthread_db reads to find a module's block in a thread
@@ -148,10 +149,10 @@ static void capture_slotinfo(struct capture *c, const struct r_debug *dbg, const
             !read_desc(c, libc_addr, libc_t, "_thread_db_dtv_slotinfo_list_next", &next_d) ||
             !read_desc(c, libc_addr, libc_t, "_thread_db_dtv_slotinfo_list_slotinfo", &slots_d) ||
             !(sym = find_dynsym(c, libc_addr, libc_t, "_thread_db_sizeof_dtv_slotinfo")) ||
-            safe_read_memory(c->mem_pid, sym, &slot_size, 4) != 4 || slot_size == 0 || slot_size > 64)
+            capture_read_memory(c, sym, &slot_size, 4) != 4 || slot_size == 0 || slot_size > 64)
                 return;
         for (size_t i = 0; i < n && !rtld_global; i++)
-                if (safe_read_memory(c->mem_pid, maps[i], &lm, sizeof(lm)) == sizeof(lm) &&
+                if (capture_read_memory(c, maps[i], &lm, sizeof(lm)) == sizeof(lm) &&
                     lm.l_addr == dbg->r_ldbase && read_dyn_tables(c, lm.l_addr, (uint64_t) (uintptr_t) lm.l_ld, &t))
                         rtld_global = find_dynsym(c, lm.l_addr, &t, "_rtld_global");
         if (!rtld_global || !read_u64_field(c, rtld_global, &head_d, &node))
@@ -185,7 +186,7 @@ void capture_plan_tls(struct capture *c) {
         for (i = 0; i < n && !found; i++) {
                 struct elf_dyn_tables t;
 
-                if (safe_read_memory(c->mem_pid, maps[i], &lm, sizeof(lm)) != sizeof(lm) ||
+                if (capture_read_memory(c, maps[i], &lm, sizeof(lm)) != sizeof(lm) ||
                     !read_dyn_tables(c, lm.l_addr, (uint64_t) (uintptr_t) lm.l_ld, &t))
                         continue;
                 found = read_desc(c, lm.l_addr, &t, "_thread_db_link_map_l_tls_modid", &modid_d) &&
@@ -198,7 +199,7 @@ void capture_plan_tls(struct capture *c) {
                 libc_addr = lm.l_addr;
                 libc_t = t;
                 if ((sym = find_dynsym(c, lm.l_addr, &t, "_thread_db_sizeof_pthread")) != 0 &&
-                    (safe_read_memory(c->mem_pid, sym, &sizeof_pthread, 4) != 4 || sizeof_pthread > PTHREAD_MAX))
+                    (capture_read_memory(c, sym, &sizeof_pthread, 4) != 4 || sizeof_pthread > PTHREAD_MAX))
                         sizeof_pthread = 0;
         }
         if (!found || dtv_d.bits % 8 || dtv_d.bits / 8 < 8 || dtv_d.bits / 8 > 64 || val_d.bits != 64 ||
@@ -212,7 +213,7 @@ void capture_plan_tls(struct capture *c) {
         for (i = 0; i < n; i++) {
                 struct proto_tls_module *m = &c->tls[c->n_tls];
 
-                if (safe_read_memory(c->mem_pid, maps[i], &lm, sizeof(lm)) != sizeof(lm) ||
+                if (capture_read_memory(c, maps[i], &lm, sizeof(lm)) != sizeof(lm) ||
                     !read_u64_field(c, maps[i], &modid_d, &m->modid) ||
                     !read_u64_field(c, maps[i], &offset_d, &m->tls_offset) ||
                     m->modid == 0 || m->modid > MAX_MODID)
@@ -255,7 +256,7 @@ void capture_plan_tls(struct capture *c) {
 
                         if (c->tls[k].tls_offset != 0 && c->tls[k].tls_offset != UINT64_MAX)
                                 continue;
-                        if (safe_read_memory(c->mem_pid, dtv + c->tls[k].modid * c->dtv_entry_size + c->dtv_pointer_offset,
+                        if (capture_read_memory(c, dtv + c->tls[k].modid * c->dtv_entry_size + c->dtv_pointer_offset,
                                              &block, 8) == 8 && block != 0 && block != UINT64_MAX)
                                 (void) region_add(&c->regions, block, block + DYNAMIC_TLS_CHUNK);
                 }

@@ -26,6 +26,7 @@
 #define PROTO_CRASH_MEMORY_FROM_COPY UINT32_C(0x08) /* memory read from the fork's copy */
 #define PROTO_CRASH_BUDGET_HIT      UINT32_C(0x10) /* some memory left out for size */
 #define PROTO_CRASH_IN_PROCESS      UINT32_C(0x20) /* written by the crashing thread (seccomp: no child) */
+#define PROTO_CRASH_FROM_CORE       UINT32_C(0x40) /* made from the kernel's core by crashd-coredump */
 
 struct proto_crash_info {
         uint32_t version;               /* PROTO_CRASH_INFO_VERSION */
@@ -50,6 +51,7 @@ enum proto_context_source {
         PROTO_CONTEXT_PTRACE   = 2,     /* PTRACE_GETREGSET from the dumper process */
         PROTO_CONTEXT_CALLER   = 3,     /* getcontext() in crashdump_write_dump() */
         PROTO_CONTEXT_SIGNAL   = 4,     /* the thread's own signal handler, parked before the fork */
+        PROTO_CONTEXT_CORE     = 5,     /* the kernel's core: NT_PRSTATUS, NT_FPREGSET, NT_X86_XSTATE */
 };
 
 #define PROTO_THREAD_INFO_VERSION 2     /* 2: dtv */

@@ -88,6 +88,7 @@ const char *proto_context_source_name(uint32_t source) {
         case PROTO_CONTEXT_PTRACE:   return "ptrace";
         case PROTO_CONTEXT_CALLER:   return "caller";
         case PROTO_CONTEXT_SIGNAL:   return "signal";
+        case PROTO_CONTEXT_CORE:     return "core";
         default:                     return NULL;
         }
 }

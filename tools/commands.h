@@ -21,3 +21,5 @@ int cmd_groups(int argc, char **argv);
 int cmd_web(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
+/* Root: crashd-coredump as the kernel's core handler, and back. */
+int cmd_setup_core_handler(int argc, char **argv);

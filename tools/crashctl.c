@@ -28,6 +28,7 @@ static const struct command commands[] = {
         { "status", "[--json]", "whether crashd runs, and what it does", cmd_status },
         { "gdb", "[OPTIONS] [MATCH|DUMP]", "gdb (or lldb) on a crash, its core exported", cmd_gdb },
         { "debug", "[OPTIONS] [MATCH|DUMP]", "the same as gdb, as coredumpctl names it", cmd_gdb },
+        { "setup-core-handler", "[--undo]", "every crash on the host to crashd (root)", cmd_setup_core_handler },
         /* To come: submit (DESIGN.md). */
 };
 
@@ -43,8 +44,13 @@ static void usage(FILE *f) {
         fputs("usage: crashctl [--help] [--version] COMMAND [ARGS]\n"
               "\n"
               "Commands:\n", f);
+        int width = 0;
+
         for (size_t i = 0; i < N_COMMANDS; i++)
-                fprintf(f, "  %-11s %-32s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+                if ((int) strlen(commands[i].name) > width)
+                        width = (int) strlen(commands[i].name);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+                fprintf(f, "  %-*s %-32s %s\n", width, commands[i].name, commands[i].args, commands[i].summary);
         fputs("\n'crashctl COMMAND --help' tells more about each.\n", f);
 }
 

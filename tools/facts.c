@@ -186,6 +186,7 @@ const char *facts_flag_name(uint32_t bit) {
         case PROTO_CRASH_MEMORY_FROM_COPY: return "memory-from-copy";
         case PROTO_CRASH_BUDGET_HIT:       return "budget-hit";
         case PROTO_CRASH_IN_PROCESS:       return "in-process";
+        case PROTO_CRASH_FROM_CORE:        return "from-core";
         default:                           return NULL;
         }
 }

@@ -84,7 +84,8 @@ static void test_context_sources(void **state) {
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_PTRACE), "ptrace");
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_CALLER), "caller");
         assert_string_equal(proto_context_source_name(PROTO_CONTEXT_SIGNAL), "signal");
-        assert_null(proto_context_source_name(5));
+        assert_string_equal(proto_context_source_name(PROTO_CONTEXT_CORE), "core");
+        assert_null(proto_context_source_name(6));
         assert_null(proto_context_source_name(UINT32_MAX));
 }
 
