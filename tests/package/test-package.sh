@@ -138,9 +138,12 @@ fi
 
 if command -v lintian >/dev/null 2>&1; then
         log "lintian"
-        # Overridden tags are shown with the comment that justifies them.
-        (cd "$TMP/out" && lintian --fail-on error,warning --show-overrides *.changes) >"$TMP/lintian.log" 2>&1
+        # The verdict without --show-overrides: with it, lintian 2.116
+        # fails on overridden warnings too. Then the overridden tags are
+        # shown, with the comment that justifies each.
+        (cd "$TMP/out" && lintian --fail-on error,warning *.changes) >"$TMP/lintian.log" 2>&1
         lintian_status=$?
+        (cd "$TMP/out" && lintian --show-overrides *.changes) >>"$TMP/lintian.log" 2>&1
         grep -v '^running with root privileges' "$TMP/lintian.log"
         check "lintian: no error or warning that is not overridden" [ "$lintian_status" -eq 0 ]
 else
